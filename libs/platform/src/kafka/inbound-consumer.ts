@@ -1,0 +1,257 @@
+import { DLQ_HEADERS, EventMap, ParseResult, parseEvent } from '@app/contracts';
+import { LoggerService } from '@nestjs/common';
+import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { backoffDelay, delay } from '../backoff';
+import { PermanentError, isTransient } from '../errors';
+import { EventPublisher } from './event-publisher';
+import { TopicNames } from './topic-names';
+
+/** Where a message came from: what logs and dead letters need to find it again. */
+export interface MessageMeta {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface InboundItem<T> {
+  payload: T;
+  meta: MessageMeta;
+}
+
+/**
+ * How one contract topic is applied. `apply` receives valid messages of one partition in offset order
+ * and must make all their effects durable before it resolves; it may be called again with the same
+ * messages (redelivery, replay), so it must be idempotent.
+ */
+export interface InboundRoute<T extends keyof EventMap> {
+  contract: T;
+  apply(items: InboundItem<EventMap[T]>[], context: ApplyContext): Promise<void>;
+}
+
+/** Given to `apply`: long work calls `heartbeat` now and then so the group keeps the partition here. */
+export interface ApplyContext {
+  heartbeat(): Promise<void>;
+}
+
+/** A route for any contract topic; `inboundRoute` builds one with its payload type inferred. */
+export type AnyInboundRoute = { [T in keyof EventMap]: InboundRoute<T> }[keyof EventMap];
+
+export function inboundRoute<T extends keyof EventMap>(
+  contract: T,
+  apply: (items: InboundItem<EventMap[T]>[], context: ApplyContext) => Promise<void>,
+): InboundRoute<T> {
+  return { contract, apply };
+}
+
+export interface ConsumerObserver {
+  applied?(contract: string, count: number, seconds: number): void;
+  deadLettered?(contract: string, reason: string): void;
+  retrying?(contract: string, error: unknown, attempt: number): void;
+}
+
+export interface InboundConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  names: TopicNames;
+  routes: AnyInboundRoute[];
+  publisher: EventPublisher;
+  logger: LoggerService;
+  observer?: ConsumerObserver;
+  /** Messages applied together; their offsets are resolved together once all are durable. */
+  chunkSize?: number;
+  /** Attempts before an input failing with an unexpected (non-transient) error is dead-lettered. */
+  maxAttempts?: number;
+  partitionsConsumedConcurrently?: number;
+  fromBeginning?: boolean;
+}
+
+type Parsed = { message: KafkaMessage; parsed: ParseResult<unknown> };
+
+const CONTEXT = 'InboundConsumer';
+
+/**
+ * Consumes contract topics with at-least-once delivery and exactly-once effects:
+ * - an offset is resolved (and so committed) only after its message's effects are durable;
+ * - a message that breaks its contract is moved to `<topic>.dlq` unchanged, with the reason (R12);
+ * - transient failures (database or broker away) are retried with backoff and heartbeats, never committed;
+ * - a message that keeps failing for another reason is isolated and dead-lettered, so it never blocks
+ *   its partition.
+ */
+export class InboundConsumer {
+  private readonly consumer: Consumer;
+  private readonly routes: Map<string, AnyInboundRoute>;
+  private readonly chunkSize: number;
+  private readonly maxAttempts: number;
+  private running = false;
+  private lastTransientError: { at: number; message: string } | null = null;
+  private joined = false;
+
+  constructor(private readonly options: InboundConsumerOptions) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 100,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    this.routes = new Map(options.routes.map((r) => [options.names.of(r.contract), r]));
+    this.chunkSize = options.chunkSize ?? 1;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.joined = false;
+      options.logger.error({ message: 'consumer crashed, kafkajs restarts it', error: String(event.payload.error) }, undefined, CONTEXT);
+    });
+    this.consumer.on(this.consumer.events.STOP, () => (this.joined = false));
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.routes.keys()], fromBeginning: this.options.fromBeginning ?? true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      autoCommitThreshold: 500,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** Leaves the group after the batch in hand; resolved offsets are committed on the way out. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+
+  /** Healthy unless a transient failure happened within the last few seconds. */
+  get healthy(): boolean {
+    return this.joined && (this.lastTransientError === null || Date.now() - this.lastTransientError.at > 10000);
+  }
+
+  get lastError(): string | null {
+    return this.lastTransientError?.message ?? null;
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+    const route = this.routes.get(batch.topic);
+    if (!route) return;
+    const live = () => this.running && isRunning() && !isStale();
+    for (let i = 0; i < batch.messages.length && live(); i += this.chunkSize) {
+      const chunk = batch.messages.slice(i, i + this.chunkSize).map((message) => ({
+        message,
+        parsed: parseEvent(route.contract, message.key, message.value),
+      }));
+      const done = await this.applyChunk(route, batch.topic, batch.partition, chunk, heartbeat, live);
+      if (!done) return;
+      resolveOffset(chunk[chunk.length - 1].message.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  /** Returns false when the consumer stopped or lost the partition before the chunk was durable. */
+  private async applyChunk(
+    route: AnyInboundRoute,
+    topic: string,
+    partition: number,
+    chunk: Parsed[],
+    heartbeat: () => Promise<void>,
+    live: () => boolean,
+  ): Promise<boolean> {
+    const meta = (m: KafkaMessage): MessageMeta => ({ topic, partition, offset: m.offset });
+    for (const { message, parsed } of chunk) {
+      if (!parsed.ok && !(await this.retrying(route.contract, heartbeat, live, () => this.deadLetter(topic, partition, message, parsed.reason)))) {
+        return false;
+      }
+    }
+    const valid = chunk.flatMap(({ message, parsed }) => (parsed.ok ? [{ payload: parsed.value, meta: meta(message) }] : []));
+    if (valid.length === 0) return true;
+    const started = process.hrtime.bigint();
+    const outcome = await this.attempt(route, valid, heartbeat, live);
+    if (outcome === 'stopped') return false;
+    if (outcome === 'applied') {
+      this.options.observer?.applied?.(route.contract, valid.length, Number(process.hrtime.bigint() - started) / 1e9);
+      return true;
+    }
+    // Something in the chunk fails for a reason that is not transient: apply one by one to isolate it.
+    for (const item of valid) {
+      const single = await this.attempt(route, [item], heartbeat, live);
+      if (single === 'stopped') return false;
+      if (single === 'applied') continue;
+      const message = chunk.find((c) => c.message.offset === item.meta.offset)!.message;
+      if (!(await this.retrying(route.contract, heartbeat, live, () => this.deadLetter(topic, partition, message, single.reason)))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Applies the items, retrying transient failures for as long as the consumer runs. */
+  private async attempt(
+    route: AnyInboundRoute,
+    items: InboundItem<unknown>[],
+    heartbeat: () => Promise<void>,
+    live: () => boolean,
+  ): Promise<'applied' | 'stopped' | { reason: string }> {
+    let unexpected = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await (route.apply as (items: InboundItem<unknown>[], context: ApplyContext) => Promise<void>)(items, { heartbeat });
+        return 'applied';
+      } catch (error) {
+        if (error instanceof PermanentError) return { reason: `${error.code}: ${error.message}` };
+        const first = items[0].meta;
+        this.options.observer?.retrying?.(route.contract, error, attempt);
+        if (isTransient(error)) {
+          this.lastTransientError = { at: Date.now(), message: String(error) };
+          this.options.logger.warn({ message: 'transient failure, retrying', error: String(error), attempt, ...first, messages: items.length }, CONTEXT);
+        } else {
+          unexpected++;
+          this.options.logger.error({ message: 'unexpected failure', error: String(error), attempt, ...first, messages: items.length }, (error as Error)?.stack, CONTEXT);
+          if (unexpected >= this.maxAttempts) return { reason: `failed ${unexpected} times: ${String(error)}` };
+        }
+        if (!(await this.pause(attempt, heartbeat, live))) return 'stopped';
+      }
+    }
+  }
+
+  /** Runs a broker operation until it succeeds, or the consumer stops. */
+  private async retrying(contract: string, heartbeat: () => Promise<void>, live: () => boolean, op: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await op();
+        return true;
+      } catch (error) {
+        this.lastTransientError = { at: Date.now(), message: String(error) };
+        this.options.observer?.retrying?.(contract, error, attempt);
+        this.options.logger.warn({ message: 'dead-lettering failed, retrying', error: String(error), attempt }, CONTEXT);
+        if (!(await this.pause(attempt, heartbeat, live))) return false;
+      }
+    }
+  }
+
+  private async pause(attempt: number, heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
+    await delay(backoffDelay(attempt));
+    if (!live()) return false;
+    await heartbeat().catch(() => undefined);
+    return live();
+  }
+
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
+    const contract = this.options.names.contractOf(topic);
+    const headers: IHeaders = {
+      ...(message.headers ?? {}),
+      [DLQ_HEADERS.REASON]: reason,
+      [DLQ_HEADERS.SOURCE_TOPIC]: topic,
+      [DLQ_HEADERS.SOURCE_PARTITION]: String(partition),
+      [DLQ_HEADERS.SOURCE_OFFSET]: message.offset,
+      [DLQ_HEADERS.FAILED_AT]: new Date().toISOString(),
+    };
+    await this.options.publisher.sendRaw(`${topic}.dlq`, { key: message.key, value: message.value, headers });
+    this.options.observer?.deadLettered?.(contract ?? topic, reason);
+    this.options.logger.warn({ message: 'dead-lettered', reason, topic, partition, offset: message.offset, key: message.key?.toString() }, CONTEXT);
+  }
+}

@@ -1,0 +1,48 @@
+import { Kafka, logLevel as KafkaLogLevel, LogEntry } from 'kafkajs';
+import { LoggerService } from '@nestjs/common';
+
+export interface KafkaClientOptions {
+  clientId: string;
+  brokers: string[];
+  logger: LoggerService;
+}
+
+/** A kafkajs client whose own logs go through the app's logger, warnings and errors only. */
+export function createKafkaClient({ clientId, brokers, logger }: KafkaClientOptions): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator:
+      () =>
+      ({ namespace, level, log }: LogEntry) => {
+        const { message, ...extra } = log;
+        const entry = { message: `kafkajs ${namespace}: ${message}`, ...extra };
+        if (level <= KafkaLogLevel.ERROR) logger.error(entry, undefined, 'Kafka');
+        else logger.warn(entry, 'Kafka');
+      },
+  });
+}
+
+/** Creates the topics that are missing (the brokers do not auto-create them). */
+export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor: -1 })),
+    });
+  } catch (error) {
+    // Another instance may have created them at the same moment.
+    if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+  } finally {
+    await admin.disconnect();
+  }
+}
