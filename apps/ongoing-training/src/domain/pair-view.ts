@@ -1,0 +1,26 @@
+import type { Money } from '@app/contracts';
+import { autoRenewalOffered, lastPackage, PairState, sessionsOnDeck } from './pair-state';
+
+/** One coach's entry in `GET /v1/clients/{clientId}/ongoing-training`. */
+export interface PairView {
+  coachId: string;
+  enrolled: boolean;
+  autoRenewalOffered: boolean;
+  rate: Money | null;
+  ratePackageId: string | null;
+  sessionsOnDeck: number;
+  updatedAt: string | null;
+}
+
+export function toPairView(state: PairState): PairView {
+  const last = lastPackage(state);
+  return {
+    coachId: state.coachId,
+    enrolled: state.enrolled,
+    autoRenewalOffered: autoRenewalOffered(state),
+    rate: last ? { ...last.rate } : null,
+    ratePackageId: last ? last.packageId : null,
+    sessionsOnDeck: sessionsOnDeck(state),
+    updatedAt: state.updatedAt,
+  };
+}

@@ -1,0 +1,131 @@
+// Test data for the domain specs. Plain functions, no test-runner globals, so it compiles with the app.
+import type { Contact, Money, PackageBooked, SessionCompleted } from '@app/contracts';
+import type { Decision } from '../decision';
+import type { PairState } from '../pair-state';
+import type { EnrollmentInput, PackageBookedInput, RenewalInput, SessionCompletedInput } from '../renewal-input';
+import { decide, DecideContext } from '../renewal-policy';
+
+export const CLIENT_ID = 'client-1';
+export const COACH_ID = 'coach-1';
+export const CLIENT: Contact = { name: 'Cleo Client', email: 'cleo@example.com' };
+export const COACH: Contact = { name: 'Cody Coach', email: 'cody@example.com' };
+
+export function usd(amount: number): Money {
+  return { amount, currency: 'USD' };
+}
+
+export function aPackageBooked(overrides: Partial<PackageBooked> = {}): PackageBooked {
+  const packageId = overrides.packageId ?? 'p1';
+  return {
+    eventId: `booked-${packageId}`,
+    occurredAt: '2026-11-01T10:00:00Z',
+    packageId,
+    clientId: CLIENT_ID,
+    coachId: COACH_ID,
+    sessionCount: 3,
+    price: usd(25000),
+    autoRenewal: true,
+    client: CLIENT,
+    coach: COACH,
+    ...overrides,
+  };
+}
+
+export function aSessionCompleted(overrides: Partial<SessionCompleted> = {}): SessionCompleted {
+  const sessionId = overrides.sessionId ?? 's1';
+  return {
+    eventId: `completed-${sessionId}`,
+    occurredAt: '2026-11-02T10:00:00Z',
+    sessionId,
+    clientId: CLIENT_ID,
+    coachId: COACH_ID,
+    ...overrides,
+  };
+}
+
+/** The input of a `package.booked` event. */
+export function booked(overrides: Partial<PackageBooked> = {}): PackageBookedInput {
+  return { type: 'package.booked', event: aPackageBooked(overrides) };
+}
+
+/** The input of a `session.completed` event. */
+export function completed(overrides: Partial<SessionCompleted> = {}): SessionCompletedInput {
+  return { type: 'session.completed', event: aSessionCompleted(overrides) };
+}
+
+/** The client's switch through the API. */
+export function enrollment(enrolled: boolean, pair = { clientId: CLIENT_ID, coachId: COACH_ID }): EnrollmentInput {
+  return { type: 'enrollment', ...pair, enrolled };
+}
+
+/** A readable stand-in for the adapter's hashed id: the same pair and sequence give the same id. */
+export function readableAutobookEventId(clientId: string, coachId: string, sequence: number): string {
+  return `autobook:${clientId}:${coachId}:${sequence}`;
+}
+
+export function at(now: string): DecideContext {
+  return { now, autobookEventId: readableAutobookEventId };
+}
+
+/** The n-th minute of a test's clock (1 -> 2026-12-01T09:01:00.000Z). */
+export function minute(n: number): string {
+  return new Date(Date.UTC(2026, 11, 1, 9, n)).toISOString();
+}
+
+export interface Played {
+  state: PairState;
+  decisions: Decision[];
+}
+
+/** Applies inputs one after the other, the n-th at minute n+1 of the test clock unless a clock is given. */
+export function play(
+  inputs: RenewalInput[],
+  start: PairState | null = null,
+  clock = (i: number) => minute(i + 1),
+): Played {
+  const decisions: Decision[] = [];
+  let state = start;
+  inputs.forEach((input, i) => {
+    const decision = decide(state, input, at(clock(i)));
+    decisions.push(decision);
+    state = decision.state;
+  });
+  if (state === null) throw new Error('play needs at least one input or a start state');
+  return { state, decisions };
+}
+
+/** The last decision of a play. */
+export function lastDecision(played: Played): Decision {
+  const decision = played.decisions[played.decisions.length - 1];
+  if (decision === undefined) throw new Error('no decision was made');
+  return decision;
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** A small seeded PRNG (mulberry32), so a shuffled test fails the same way every time. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
