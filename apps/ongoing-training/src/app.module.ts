@@ -1,0 +1,77 @@
+import { INPUT_TOPICS, TOPICS } from '@app/contracts';
+import { EventPublisher, HealthController, METRICS_REGISTRY, MetricsController, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { Connection } from 'mongoose';
+import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from './config';
+import { EnrollmentController } from './http/enrollment.controller';
+import { HttpErrorsFilter } from './http/http-errors.filter';
+import { ConsumerLagMonitor } from './observability/consumer-lag.monitor';
+import { RenewalMetrics } from './observability/renewal.metrics';
+import { AutobookOutbox } from './renewal/autobook.outbox';
+import { Clock } from './renewal/clock';
+import { MONGO_CONNECTION, PairRepository } from './renewal/pair.repository';
+import { RenewalConsumer } from './renewal/renewal.consumer';
+import { RenewalService } from './renewal/renewal.service';
+
+@Module({})
+export class OngoingTrainingModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(MONGO_CONNECTION) private readonly mongo: Connection,
+    private readonly publisher: EventPublisher,
+  ) {}
+
+  static forRoot(config: OngoingTrainingConfig): DynamicModule {
+    return {
+      module: OngoingTrainingModule,
+      controllers: [EnrollmentController, HealthController, MetricsController],
+      providers: [
+        { provide: ONGOING_TRAINING_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: HttpErrorsFilter },
+        ...kafkaProviders(ONGOING_TRAINING_CONFIG, { uses: [...INPUT_TOPICS, TOPICS.SESSION_AUTOBOOKED], consumes: [...INPUT_TOPICS] }),
+        {
+          provide: MONGO_CONNECTION,
+          useFactory: () => connectMongo(config.MONGODB_URI),
+        },
+        {
+          provide: PairRepository,
+          inject: [MONGO_CONNECTION],
+          useFactory: async (connection: Connection) => {
+            const repository = new PairRepository(connection);
+            await repository.ensureIndexes();
+            return repository;
+          },
+        },
+        RenewalMetrics,
+        { provide: METRICS_REGISTRY, inject: [RenewalMetrics], useFactory: (m: RenewalMetrics) => m.registry },
+        Clock,
+        {
+          provide: AutobookOutbox,
+          inject: [PairRepository, EventPublisher, RenewalMetrics],
+          useFactory: (pairs: PairRepository, publisher: EventPublisher, metrics: RenewalMetrics) => {
+            const outbox = new AutobookOutbox(pairs, publisher, metrics);
+            outbox.configure(config.OUTBOX_SWEEP_MS);
+            return outbox;
+          },
+        },
+        RenewalService,
+        RenewalConsumer,
+        ConsumerLagMonitor,
+        {
+          provide: READINESS_CHECKS,
+          inject: [MONGO_CONNECTION, RenewalConsumer, EventPublisher],
+          useFactory: (mongo: Connection, consumer: RenewalConsumer, publisher: EventPublisher): ReadinessCheck[] => [
+            { name: 'mongodb', check: () => pingMongo(mongo) },
+            { name: 'kafka', check: () => consumer.healthy && publisher.isConnected },
+          ],
+        },
+      ],
+    };
+  }
+
+  // Runs after every provider's own shutdown hook: the consumer has left its group, the producer flushed.
+  async onApplicationShutdown(): Promise<void> {
+    await this.publisher.disconnect().catch(() => undefined);
+    await this.mongo.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,32 @@
+import { commonEnvSchema, env, loadConfig } from '@app/platform';
+import { z } from 'zod';
+
+const schema = z
+  .object({
+    ...commonEnvSchema,
+    MONGODB_URI: env.mongoUri('mongodb://127.0.0.1:27017/ongoing-training'),
+    HTTP_PORT: env.port(3000),
+    KAFKA_GROUP_ID: env.string('ongoing-training'),
+    KAFKA_CLIENT_ID: env.string('ongoing-training'),
+    /** Required, except in the local demo where a throwaway secret is generated. */
+    AUTH_JWT_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'must be at least 32 characters').optional()),
+    DEMO_MODE: env.bool(false),
+    /** Inputs of one partition applied together (one read and one write per pair in them). */
+    APPLY_CHUNK_SIZE: env.int(200, 1, 5000),
+    /** How often the outbox is swept for autobooks not yet on the topic (normally published at once). */
+    OUTBOX_SWEEP_MS: env.int(2000, 100, 600000),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.AUTH_JWT_SECRET && !c.DEMO_MODE) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'is required (HS256 secret of the API tokens, at least 32 characters)' });
+    }
+  });
+
+export type OngoingTrainingConfig = z.infer<typeof schema> & { AUTH_JWT_SECRET: string };
+
+export const ONGOING_TRAINING_CONFIG = Symbol('ONGOING_TRAINING_CONFIG');
+
+export function loadOngoingTrainingConfig(environment: NodeJS.ProcessEnv = process.env): OngoingTrainingConfig {
+  const config = loadConfig(schema, environment);
+  return { ...config, AUTH_JWT_SECRET: config.AUTH_JWT_SECRET ?? require('node:crypto').randomBytes(32).toString('hex') };
+}

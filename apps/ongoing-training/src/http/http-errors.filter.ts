@@ -1,0 +1,33 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { DomainError } from '../domain';
+
+/** Translates every error once, at the HTTP edge, into `{ code, message }`. */
+@Catch()
+export class HttpErrorsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (error instanceof DomainError) {
+      response.status(HttpStatus.CONFLICT).json({ code: error.code, message: error.message });
+      return;
+    }
+    if ((error as { type?: string }).type === 'entity.parse.failed') {
+      response.status(HttpStatus.BAD_REQUEST).json({ code: 'INVALID_BODY', message: 'the body is not valid JSON' });
+      return;
+    }
+    if (error instanceof HttpException) {
+      const body = error.getResponse();
+      const status = error.getStatus();
+      const shaped =
+        typeof body === 'object' && body !== null && 'code' in body
+          ? { code: (body as { code: string }).code, message: (body as { message?: string }).message ?? error.message }
+          : { code: status === 404 ? 'NOT_FOUND' : status === 400 ? 'BAD_REQUEST' : `HTTP_${status}`, message: error.message };
+      response.status(status).json(shaped);
+      return;
+    }
+    this.logger.error({ message: 'request failed', error: String(error) }, (error as Error)?.stack);
+    response.status(HttpStatus.SERVICE_UNAVAILABLE).json({ code: 'UNAVAILABLE', message: 'the service could not complete the request; try again' });
+  }
+}

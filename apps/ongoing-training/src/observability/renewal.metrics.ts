@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The service's Prometheus metrics, on its own registry (served on `/metrics`). */
+@Injectable()
+export class RenewalMetrics {
+  readonly registry = new Registry();
+
+  readonly inputsApplied = new Counter({
+    name: 'ongoing_training_inputs_applied_total',
+    help: 'Inputs applied to a pair, by input type and outcome (autobooked or the no-autobook reason)',
+    labelNames: ['input', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly autobooks = new Counter({
+    name: 'ongoing_training_autobooks_total',
+    help: 'Sessions booked automatically (R5)',
+    registers: [this.registry],
+  });
+
+  readonly autobooksPublished = new Counter({
+    name: 'ongoing_training_autobooks_published_total',
+    help: 'session.autobooked messages acknowledged by the broker (at least once per autobook)',
+    registers: [this.registry],
+  });
+
+  readonly deadLetters = new Counter({
+    name: 'ongoing_training_dead_letters_total',
+    help: 'Messages moved to a dead-letter topic, by source topic',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retries = new Counter({
+    name: 'ongoing_training_retries_total',
+    help: 'Attempts to apply inputs that failed and were retried, by topic',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+
+  readonly versionConflicts = new Counter({
+    name: 'ongoing_training_version_conflicts_total',
+    help: 'Writes that lost a race with another writer of the same pair and were decided again',
+    registers: [this.registry],
+  });
+
+  readonly outboxBacklog = new Gauge({
+    name: 'ongoing_training_outbox_backlog',
+    help: 'Pairs with autobooks not yet acknowledged by the broker, as last seen by the outbox sweep',
+    registers: [this.registry],
+  });
+
+  readonly consumerLag = new Gauge({
+    name: 'ongoing_training_consumer_lag',
+    help: 'Messages behind the end of each input partition',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+
+  readonly applySeconds = new Histogram({
+    name: 'ongoing_training_apply_seconds',
+    help: 'Time to apply a chunk of inputs durably, by topic',
+    labelNames: ['topic'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,65 @@
+import { TOPICS } from '@app/contracts';
+import { EventPublisher, InboundConsumer, InboundItem, KAFKA, TopicNames, inboundRoute } from '@app/platform';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from '../config';
+import { RenewalInput } from '../domain';
+
+import { RenewalMetrics } from '../observability/renewal.metrics';
+import { RenewalService } from './renewal.service';
+
+/**
+ * The Kafka edge of the service: `package.booked` and `session.completed` in, validated by their
+ * contracts, applied by the RenewalService; offsets move only once the effects are durable.
+ */
+@Injectable()
+export class RenewalConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RenewalConsumer.name);
+  private consumer: InboundConsumer | null = null;
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(ONGOING_TRAINING_CONFIG) private readonly config: OngoingTrainingConfig,
+    private readonly names: TopicNames,
+    private readonly publisher: EventPublisher,
+    private readonly renewals: RenewalService,
+    private readonly metrics: RenewalMetrics,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = new InboundConsumer({
+      kafka: this.kafka,
+      groupId: this.config.KAFKA_GROUP_ID,
+      names: this.names,
+      publisher: this.publisher,
+      logger: this.logger,
+      chunkSize: this.config.APPLY_CHUNK_SIZE,
+      routes: [
+        inboundRoute(TOPICS.PACKAGE_BOOKED, (items) => this.apply(items, (event) => ({ type: 'package.booked', event }))),
+        inboundRoute(TOPICS.SESSION_COMPLETED, (items) => this.apply(items, (event) => ({ type: 'session.completed', event }))),
+      ],
+      observer: {
+        applied: (topic, _count, seconds) => this.metrics.applySeconds.observe({ topic }, seconds),
+        deadLettered: (topic) => this.metrics.deadLetters.inc({ topic }),
+        retrying: (topic) => this.metrics.retries.inc({ topic }),
+      },
+    });
+    await this.consumer.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  get healthy(): boolean {
+    return this.consumer?.healthy ?? false;
+  }
+
+  private async apply<P>(items: InboundItem<P>[], toInput: (event: P) => RenewalInput): Promise<void> {
+    await this.renewals.apply(items.map((i) => toInput(i.payload)));
+    for (const item of items) {
+      const { eventId, clientId, coachId } = item.payload as { eventId: string; clientId: string; coachId: string };
+      this.logger.debug({ message: 'applied', ...item.meta, eventId, clientId, coachId });
+    }
+  }
+}
