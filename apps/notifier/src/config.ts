@@ -1,0 +1,27 @@
+import { commonEnvSchema, env, loadConfig } from '@app/platform';
+import { z } from 'zod';
+
+const schema = z.object({
+  ...commonEnvSchema,
+  MONGODB_URI: env.mongoUri('mongodb://127.0.0.1:27017/ongoing-training-notifier'),
+  HTTP_PORT: env.port(3001),
+  KAFKA_GROUP_ID: env.string('notifier'),
+  KAFKA_CLIENT_ID: env.string('notifier'),
+  SMTP_URL: env.url('smtp://127.0.0.1:1025').refine((v) => /^smtps?:\/\//.test(v), { message: 'must be an smtp:// or smtps:// URL' }),
+  MAIL_FROM: env.string('CoachUp Ongoing Training <no-reply@coachup.example>'),
+  PREFERENCES_URL: env.url('https://www.coachup.example/account/ongoing-training'),
+  /** SMTP attempts per email before a transient failure is given up on (recorded and dead-lettered). */
+  SMTP_MAX_ATTEMPTS: env.int(8, 1, 100),
+  /** Longest pause between two SMTP attempts. */
+  SMTP_RETRY_MAX_MS: env.int(30000, 10, 600000),
+  /** Serves `/preview` with every email rendered from sample data; off in production. */
+  EMAIL_PREVIEW: env.bool(false),
+});
+
+export type NotifierConfig = z.infer<typeof schema>;
+
+export const NOTIFIER_CONFIG = Symbol('NOTIFIER_CONFIG');
+
+export function loadNotifierConfig(environment: NodeJS.ProcessEnv = process.env): NotifierConfig {
+  return loadConfig(schema, environment);
+}

@@ -1,0 +1,58 @@
+import { TOPICS } from '@app/contracts';
+import { EventPublisher, InboundConsumer, KAFKA, TopicNames, inboundRoute } from '@app/platform';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
+
+import { NotifierMetrics } from '../observability/notifier.metrics';
+import { NotificationService } from './notification.service';
+
+/** The Kafka edge of the notifier: `session.autobooked` in, validated, two emails out per event. */
+@Injectable()
+export class AutobookedConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AutobookedConsumer.name);
+  private consumer: InboundConsumer | null = null;
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
+    private readonly names: TopicNames,
+    private readonly publisher: EventPublisher,
+    private readonly notifications: NotificationService,
+    private readonly metrics: NotifierMetrics,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = new InboundConsumer({
+      kafka: this.kafka,
+      groupId: this.config.KAFKA_GROUP_ID,
+      names: this.names,
+      publisher: this.publisher,
+      logger: this.logger,
+      // One event at a time per partition, partitions side by side: a slow recipient holds back only
+      // its own partition.
+      chunkSize: 1,
+      partitionsConsumedConcurrently: 4,
+      routes: [
+        inboundRoute(TOPICS.SESSION_AUTOBOOKED, async (items, { heartbeat }) => {
+          for (const { payload } of items) {
+            const started = process.hrtime.bigint();
+            await this.notifications.notify(payload, heartbeat);
+            this.metrics.eventsHandled.inc();
+            this.metrics.handleSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+          }
+        }),
+      ],
+      observer: { deadLettered: () => this.metrics.deadLetters.inc() },
+    });
+    await this.consumer.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  get healthy(): boolean {
+    return this.consumer?.healthy ?? false;
+  }
+}

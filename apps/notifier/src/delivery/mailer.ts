@@ -1,0 +1,62 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import nodemailer, { Transporter } from 'nodemailer';
+import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
+import type { RenderedEmail } from '../mail/email-renderer';
+
+export type SendFailure = { kind: 'transient' | 'permanent'; reason: string };
+
+/**
+ * Sends rendered emails over SMTP with nodemailer, and says whether a failure is worth retrying:
+ * connection trouble, timeouts and 4xx replies are; 5xx replies and refused addresses are not.
+ */
+@Injectable()
+export class Mailer implements OnApplicationShutdown {
+  private readonly transport: Transporter;
+  private readonly idDomain: string;
+
+  constructor(@Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig) {
+    this.transport = nodemailer.createTransport(config.SMTP_URL, {
+      pool: true,
+      maxConnections: 3,
+      connectionTimeout: 5000,
+      greetingTimeout: 5000,
+      socketTimeout: 15000,
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    } as never);
+    this.idDomain = /@([^>\s]+)>?\s*$/.exec(config.MAIL_FROM)?.[1] ?? 'ongoing-training.invalid';
+  }
+
+  /** The same email always gets the same Message-ID, so a resend after a crash can be recognised. */
+  messageId(eventId: string, recipient: string): string {
+    const hash = createHash('sha256').update(JSON.stringify([eventId, recipient])).digest('hex').slice(0, 40);
+    return `<autobook.${hash}@${this.idDomain}>`;
+  }
+
+  async send(email: RenderedEmail, messageId: string): Promise<void> {
+    await this.transport.sendMail({
+      from: this.config.MAIL_FROM,
+      to: { name: email.to.name, address: email.to.address },
+      subject: email.subject,
+      text: email.text,
+      html: email.html,
+      messageId,
+      headers: { 'Auto-Submitted': 'auto-generated' },
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    });
+  }
+
+  classify(error: unknown): SendFailure {
+    const e = error as { responseCode?: number; code?: string; response?: string; message?: string };
+    const reason = e.response ?? e.message ?? String(error);
+    if (typeof e.responseCode === 'number') return { kind: e.responseCode >= 500 ? 'permanent' : 'transient', reason: `${e.responseCode} ${reason}` };
+    if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return { kind: 'permanent', reason };
+    return { kind: 'transient', reason: e.code ? `${e.code}: ${reason}` : reason };
+  }
+
+  onApplicationShutdown(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,99 @@
+import { SessionAutobooked } from '@app/contracts';
+import { PermanentError, TransientError, backoffDelay, delay } from '@app/platform';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
+import { EmailRenderer, RenderedEmail } from '../mail/email-renderer';
+import { NotifierMetrics } from '../observability/notifier.metrics';
+import { DeliveryRepository } from './delivery.repository';
+import { Recipient, deliveryId } from './delivery.schema';
+import { Mailer } from './mailer';
+
+/** How long a claim on an email holds while its sender works on it. */
+const LEASE_MS = 5 * 60 * 1000;
+
+export type DeliveryOutcome = 'sent' | 'already-sent' | 'previously-failed' | { failed: string };
+
+/**
+ * Sends the two emails of an autobook (R9), each exactly once per (eventId, recipient): claimed in the
+ * ledger first, sent with a deterministic Message-ID, then recorded as sent. Transient SMTP failures
+ * are retried with bounded backoff; what still fails is recorded in the ledger and dead-lettered.
+ */
+@Injectable()
+export class NotificationService {
+  private readonly logger = new Logger(NotificationService.name);
+  /** This process, as the holder of ledger claims. */
+  readonly owner = `notifier-${process.pid}-${randomUUID().slice(0, 8)}`;
+
+  constructor(
+    @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
+    private readonly renderer: EmailRenderer,
+    private readonly mailer: Mailer,
+    private readonly ledger: DeliveryRepository,
+    private readonly metrics: NotifierMetrics,
+  ) {}
+
+  /** Both emails of one autobook. Throws PermanentError (dead letter) when either could not be sent. */
+  async notify(event: SessionAutobooked, heartbeat: () => Promise<void> = async () => undefined): Promise<void> {
+    let emails: { coach: RenderedEmail; client: RenderedEmail };
+    try {
+      emails = this.renderer.render(event, { preferencesUrl: this.config.PREFERENCES_URL });
+    } catch (error) {
+      throw new PermanentError('RENDER_FAILED', (error as Error).message);
+    }
+    const failures: string[] = [];
+    for (const recipient of ['coach', 'client'] as const) {
+      const outcome = await this.deliver(event, recipient, emails[recipient], heartbeat);
+      if (typeof outcome === 'object') failures.push(`${recipient} <${emails[recipient].to.address}>: ${outcome.failed}`);
+    }
+    if (failures.length > 0) throw new PermanentError('DELIVERY_FAILED', failures.join('; '));
+  }
+
+  /** Sends one email unless the ledger says it was sent or already given up on. */
+  async deliver(event: SessionAutobooked, recipient: Recipient, email: RenderedEmail, heartbeat: () => Promise<void> = async () => undefined): Promise<DeliveryOutcome> {
+    const id = deliveryId(event.eventId, recipient);
+    const messageId = this.mailer.messageId(event.eventId, recipient);
+    const claim = await this.ledger.claim({ event, recipient, address: email.to.address, messageId }, this.owner, LEASE_MS);
+    if (claim === 'already-sent') return 'already-sent';
+    if (claim === 'failed') return 'previously-failed';
+    if (claim === 'busy') throw new TransientError(`email ${id} is being sent by another instance`);
+    const log = { eventId: event.eventId, clientId: event.clientId, coachId: event.coachId, recipient };
+    for (let attempt = 1; ; attempt++) {
+      const started = process.hrtime.bigint();
+      try {
+        await this.mailer.send(email, messageId);
+      } catch (error) {
+        const failure = this.mailer.classify(error);
+        this.metrics.emailsFailed.inc({ recipient, kind: failure.kind });
+        const exhausted = attempt >= this.config.SMTP_MAX_ATTEMPTS;
+        if (failure.kind === 'permanent' || exhausted) {
+          const reason = failure.kind === 'permanent' ? `refused: ${failure.reason}` : `gave up after ${attempt} attempts: ${failure.reason}`;
+          await this.ledger.markFailed(id, this.owner, reason);
+          this.logger.warn({ message: 'email not sent', ...log, reason });
+          return { failed: reason };
+        }
+        await this.ledger.recordAttempt(id, this.owner, failure.reason, LEASE_MS);
+        this.logger.warn({ message: 'email failed, retrying', ...log, attempt, reason: failure.reason });
+        await delay(backoffDelay(attempt, 250, this.config.SMTP_RETRY_MAX_MS));
+        await heartbeat().catch(() => undefined);
+        continue;
+      }
+      this.metrics.emailSendSeconds.observe({ recipient }, Number(process.hrtime.bigint() - started) / 1e9);
+      // The one window: a crash here resends after the lease, with the same Message-ID.
+      await this.ledger.markSent(id, this.owner);
+      this.metrics.emailsSent.inc({ recipient });
+      this.logger.log({ message: 'email sent', ...log, attempt });
+      return 'sent';
+    }
+  }
+
+  /** Ops: sends a failed email again, from the event kept in the ledger. */
+  async resend(eventId: string, recipient: Recipient): Promise<DeliveryOutcome> {
+    const delivery = await this.ledger.find(eventId, recipient);
+    if (!delivery) throw new Error(`no delivery of ${recipient} email for event ${eventId} in the ledger`);
+    if (delivery.status === 'sent') return 'already-sent';
+    await this.ledger.reopen(deliveryId(eventId, recipient));
+    const emails = this.renderer.render(delivery.event, { preferencesUrl: this.config.PREFERENCES_URL });
+    return this.deliver(delivery.event, recipient, emails[recipient]);
+  }
+}

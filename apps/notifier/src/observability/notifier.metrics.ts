@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The notifier's Prometheus metrics, on its own registry (served on `/metrics`). */
+@Injectable()
+export class NotifierMetrics {
+  readonly registry = new Registry();
+
+  readonly emailsSent = new Counter({
+    name: 'notifier_emails_sent_total',
+    help: 'Emails accepted by the SMTP server, by recipient',
+    labelNames: ['recipient'] as const,
+    registers: [this.registry],
+  });
+
+  readonly emailsFailed = new Counter({
+    name: 'notifier_email_failures_total',
+    help: 'Failed SMTP attempts, by recipient and kind (transient: retried; permanent: given up)',
+    labelNames: ['recipient', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deadLetters = new Counter({
+    name: 'notifier_dead_letters_total',
+    help: 'session.autobooked messages moved to the dead-letter topic',
+    registers: [this.registry],
+  });
+
+  readonly eventsHandled = new Counter({
+    name: 'notifier_events_handled_total',
+    help: 'session.autobooked events whose emails were all sent or already sent',
+    registers: [this.registry],
+  });
+
+  readonly emailSendSeconds = new Histogram({
+    name: 'notifier_email_send_seconds',
+    help: 'Time for the SMTP server to accept one email',
+    labelNames: ['recipient'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly handleSeconds = new Histogram({
+    name: 'notifier_handle_seconds',
+    help: 'Time to handle one session.autobooked event (both emails)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
