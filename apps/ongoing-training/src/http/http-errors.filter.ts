@@ -23,7 +23,8 @@ export class HttpErrorsFilter implements ExceptionFilter {
       const shaped =
         typeof body === 'object' && body !== null && 'code' in body
           ? { code: (body as { code: string }).code, message: (body as { message?: string }).message ?? error.message }
-          : { code: status === 404 ? 'NOT_FOUND' : status === 400 ? 'BAD_REQUEST' : `HTTP_${status}`, message: error.message };
+          : // A 400 without a code of ours comes from the body parser: the body is not JSON.
+            { code: status === 404 ? 'NOT_FOUND' : status === 400 ? 'INVALID_BODY' : `HTTP_${status}`, message: error.message };
       response.status(status).json(shaped);
       return;
     }

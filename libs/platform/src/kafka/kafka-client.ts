@@ -21,8 +21,8 @@ export function createKafkaClient({ clientId, brokers, logger }: KafkaClientOpti
       ({ namespace, level, log }: LogEntry) => {
         const { message, ...extra } = log;
         const entry = { message: `kafkajs ${namespace}: ${message}`, ...extra };
-        if (level <= KafkaLogLevel.ERROR) logger.error(entry, undefined, 'Kafka');
-        else logger.warn(entry, 'Kafka');
+        if (level <= KafkaLogLevel.ERROR) logger.error(entry);
+        else logger.warn(entry);
       },
   });
 }

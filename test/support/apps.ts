@@ -1,0 +1,117 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { waitFor } from './wait';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export const APP_ENTRIES = {
+  'ongoing-training': path.join(ROOT, 'dist/apps/ongoing-training/apps/ongoing-training/src/main.js'),
+  notifier: path.join(ROOT, 'dist/apps/notifier/apps/notifier/src/main.js'),
+} as const;
+
+export type AppName = keyof typeof APP_ENTRIES;
+
+/** A free TCP port on 127.0.0.1 (the kernel picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One built app running as its own process, as in production: configured only by its environment. */
+export class AppProcess {
+  private child: ChildProcess | null = null;
+  private output = '';
+  exitCode: number | null = null;
+  exitSignal: NodeJS.Signals | null = null;
+
+  constructor(
+    readonly name: AppName,
+    readonly env: Record<string, string>,
+  ) {}
+
+  get port(): number {
+    return Number(this.env.HTTP_PORT);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get logs(): string {
+    return this.output;
+  }
+
+  static async start(name: AppName, env: Record<string, string>, readyTimeoutMs = 60000): Promise<AppProcess> {
+    const app = new AppProcess(name, { HTTP_PORT: String(await freePort()), LOG_LEVEL: 'warn', ...env });
+    await app.start(readyTimeoutMs);
+    return app;
+  }
+
+  async start(readyTimeoutMs = 60000): Promise<void> {
+    if (!fs.existsSync(APP_ENTRIES[this.name])) throw new Error(`${APP_ENTRIES[this.name]} is missing: run npm run build first`);
+    this.exitCode = null;
+    this.exitSignal = null;
+    const child = spawn(process.execPath, [APP_ENTRIES[this.name]], {
+      env: { PATH: process.env.PATH ?? '', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const append = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      if (this.output.length > 2_000_000) this.output = this.output.slice(-1_000_000);
+    };
+    child.stdout!.on('data', append);
+    child.stderr!.on('data', append);
+    child.on('exit', (code, signal) => {
+      this.exitCode = code;
+      this.exitSignal = signal;
+      if (this.child === child) this.child = null;
+    });
+    await this.waitReady(readyTimeoutMs);
+  }
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  async waitReady(timeoutMs = 60000): Promise<void> {
+    await waitFor(
+      `${this.name} to be ready on ${this.url}\n--- its output ---\n${this.output.slice(-4000)}`,
+      async () => {
+        if (!this.child) throw new Error(`${this.name} exited (${this.exitCode ?? this.exitSignal}):\n${this.output.slice(-4000)}`);
+        const response = await fetch(`${this.url}/health/ready`).catch(() => null);
+        return response?.status === 200;
+      },
+      timeoutMs,
+      200,
+    );
+  }
+
+  /** SIGKILL: a crash at whatever moment it lands. */
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  /** SIGTERM: a graceful shutdown. */
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,99 @@
+import { DLQ_HEADERS } from '@app/contracts';
+import { Admin, Consumer, Kafka, Producer, logLevel } from 'kafkajs';
+import { waitFor } from './wait';
+
+export const brokers = () => (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+export interface SeenMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  json<T = unknown>(): T;
+}
+
+/** A test's own view of Kafka: produce raw or JSON messages and collect what lands on topics. */
+export class KafkaProbe {
+  readonly kafka = new Kafka({ clientId: 'test-probe', brokers: brokers(), logLevel: logLevel.NOTHING });
+  private producer: Producer | null = null;
+  private admin: Admin | null = null;
+  private readonly consumers: Consumer[] = [];
+  readonly seen = new Map<string, SeenMessage[]>();
+
+  async createTopics(topics: string[], numPartitions = 3): Promise<void> {
+    this.admin ??= this.kafka.admin();
+    await this.admin.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length) await this.admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions })) });
+  }
+
+  async produce(topic: string, messages: { key: string | null; value: string | Buffer | object }[]): Promise<void> {
+    if (!this.producer) {
+      this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      await this.producer.connect();
+    }
+    for (let i = 0; i < messages.length; i += 500) {
+      await this.producer.send({
+        topic,
+        acks: -1,
+        messages: messages.slice(i, i + 500).map((m) => ({
+          key: m.key,
+          value: typeof m.value === 'string' || Buffer.isBuffer(m.value) ? m.value : JSON.stringify(m.value),
+        })),
+      });
+    }
+  }
+
+  /** Produces events keyed by their clientId, as the contract says producers do. */
+  async produceEvents(topic: string, events: { clientId: string }[]): Promise<void> {
+    await this.produce(topic, events.map((e) => ({ key: e.clientId, value: e })));
+  }
+
+  /** Starts collecting every message of the topics from their first offset. */
+  async watch(topics: string[]): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId: `probe-${Math.random().toString(36).slice(2)}`, maxWaitTimeInMs: 50 });
+    this.consumers.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    let joined = false;
+    consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        const list = this.seen.get(topic) ?? [];
+        list.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          value: message.value,
+          headers,
+          json: <T>() => JSON.parse(message.value!.toString()) as T,
+        });
+        this.seen.set(topic, list);
+      },
+    });
+    await waitFor('the probe to join its group', () => joined, 30000);
+  }
+
+  messages(topic: string): SeenMessage[] {
+    return this.seen.get(topic) ?? [];
+  }
+
+  async waitForCount(topic: string, count: number, timeoutMs = 60000): Promise<SeenMessage[]> {
+    return waitFor(`${count} messages on ${topic} (seen ${this.messages(topic).length})`, () => this.messages(topic).length >= count && this.messages(topic), timeoutMs);
+  }
+
+  deadLetterReason(message: SeenMessage): string {
+    return message.headers[DLQ_HEADERS.REASON];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.disconnect().catch(() => undefined)));
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+  }
+}

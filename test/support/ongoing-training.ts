@@ -1,0 +1,138 @@
+import { SessionAutobooked, TOPICS, Topic, PackageBooked, SessionCompleted } from '@app/contracts';
+import { aPackageBooked, aSessionCompleted } from '@app/contracts/testing/builders';
+import { AppProcess } from './apps';
+import { tokenFor, TEST_JWT_SECRET } from './jwt';
+import { KafkaProbe, SeenMessage } from './kafka';
+import { mongoUriFor } from './mongo';
+import { runId, waitFor } from './wait';
+
+/**
+ * The ongoing-training service as a process over a topic prefix and a database of this test file's
+ * own, with a probe that watches what it publishes.
+ */
+export class OngoingTrainingHarness {
+  readonly apps: AppProcess[] = [];
+  readonly probe = new KafkaProbe();
+
+  private constructor(
+    readonly prefix: string,
+    readonly database: string,
+    readonly groupId: string,
+  ) {}
+
+  static async create(label: string, options: { partitions?: number } = {}): Promise<OngoingTrainingHarness> {
+    const harness = new OngoingTrainingHarness(`${runId(label)}.`, runId(`ot-${label}`).slice(0, 60), runId('group'));
+    const partitions = options.partitions ?? 3;
+    await harness.probe.createTopics(
+      [TOPICS.PACKAGE_BOOKED, TOPICS.SESSION_COMPLETED, TOPICS.SESSION_AUTOBOOKED, `${TOPICS.PACKAGE_BOOKED}.dlq`, `${TOPICS.SESSION_COMPLETED}.dlq`].map((t) => harness.prefix + t),
+      partitions,
+    );
+    await harness.probe.watch([harness.topic(TOPICS.SESSION_AUTOBOOKED), harness.topic(`${TOPICS.PACKAGE_BOOKED}.dlq`), harness.topic(`${TOPICS.SESSION_COMPLETED}.dlq`)]);
+    return harness;
+  }
+
+  get env(): Record<string, string> {
+    return {
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
+      KAFKA_TOPIC_PREFIX: this.prefix,
+      KAFKA_GROUP_ID: this.groupId,
+      MONGODB_URI: mongoUriFor(this.database),
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      OUTBOX_SWEEP_MS: '500',
+    };
+  }
+
+  async startApp(env: Record<string, string> = {}): Promise<AppProcess> {
+    const app = await AppProcess.start('ongoing-training', { ...this.env, ...env });
+    this.apps.push(app);
+    return app;
+  }
+
+  get app(): AppProcess {
+    const running = this.apps.filter((a) => a.running);
+    return running[running.length - 1] ?? this.apps[this.apps.length - 1];
+  }
+
+  topic(name: Topic | string): string {
+    return this.prefix + name;
+  }
+
+  async book(...packages: PackageBooked[]): Promise<void> {
+    await this.probe.produceEvents(this.topic(TOPICS.PACKAGE_BOOKED), packages);
+  }
+
+  async complete(...sessions: SessionCompleted[]): Promise<void> {
+    await this.probe.produceEvents(this.topic(TOPICS.SESSION_COMPLETED), sessions);
+  }
+
+  autobooks(clientId?: string): SessionAutobooked[] {
+    return this.probe
+      .messages(this.topic(TOPICS.SESSION_AUTOBOOKED))
+      .map((m) => m.json<SessionAutobooked>())
+      .filter((a) => clientId === undefined || a.clientId === clientId);
+  }
+
+  /** Distinct autobooks by eventId: what a consumer that dedupes on eventId sees. */
+  distinctAutobooks(clientId?: string): SessionAutobooked[] {
+    return [...new Map(this.autobooks(clientId).map((a) => [a.eventId, a])).values()];
+  }
+
+  deadLetters(topic: Topic): SeenMessage[] {
+    return this.probe.messages(this.topic(`${topic}.dlq`));
+  }
+
+  async api<T = any>(method: string, path: string, options: { token?: string | null; body?: unknown; rawBody?: string } = {}): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (options.token !== null) headers.authorization = `Bearer ${options.token ?? tokenFor('ops', 'ops-1')}`;
+    const response = await fetch(`${this.app.url}${path}`, {
+      method,
+      headers,
+      body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  /** The pair's entry from the list API, as ops sees it. */
+  async pair(clientId: string, coachId: string) {
+    const { body } = await this.api('GET', `/v1/clients/${encodeURIComponent(clientId)}/ongoing-training`);
+    return (body.coaches as { coachId: string; sessionsOnDeck: number; enrolled: boolean; rate: unknown; ratePackageId: string }[]).find((c) => c.coachId === coachId);
+  }
+
+  async waitForPair(clientId: string, coachId: string, what: string, predicate: (pair: any) => boolean, timeoutMs = 30000) {
+    return waitFor(what, async () => {
+      const pair = await this.pair(clientId, coachId);
+      return pair && predicate(pair) ? pair : undefined;
+    }, timeoutMs);
+  }
+
+  async history(clientId: string, coachId: string) {
+    const { body } = await this.api('GET', `/v1/clients/${encodeURIComponent(clientId)}/ongoing-training/${encodeURIComponent(coachId)}/history?limit=1000`);
+    return body.entries as any[];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.apps.map((a) => a.stop()));
+    await this.probe.close();
+  }
+}
+
+/** Ids of a pair unique to the test, and builders of its events. */
+export function aPair(label = 'pair') {
+  const clientId = runId(`client-${label}`);
+  const coachId = runId(`coach-${label}`);
+  let n = 0;
+  const next = (kind: string) => `${kind}-${clientId}-${++n}`;
+  return {
+    clientId,
+    coachId,
+    packageBooked: (overrides: Partial<PackageBooked> = {}) => {
+      const packageId = overrides.packageId ?? next('pkg');
+      return aPackageBooked({ clientId, coachId, packageId, eventId: `evt-${packageId}`, ...overrides });
+    },
+    sessionCompleted: (overrides: Partial<SessionCompleted> = {}) => {
+      const sessionId = overrides.sessionId ?? next('ses');
+      return aSessionCompleted({ clientId, coachId, sessionId, eventId: next('evt'), ...overrides });
+    },
+  };
+}
