@@ -90,6 +90,14 @@ export class DeliveryRepository {
     );
   }
 
+  /** Gives a claim back unsent, so that any instance can take the email at once instead of after the lease. */
+  async release(id: string, owner: string, now = new Date()): Promise<void> {
+    await this.deliveries.collection.updateOne(
+      { _id: id, status: 'sending', claimedBy: owner } as never,
+      { $set: { claimedBy: null, claimedUntil: new Date(0), updatedAt: now } },
+    );
+  }
+
   /** Puts a failed delivery back to be sent again (ops re-send). */
   async reopen(id: string, now = new Date()): Promise<boolean> {
     const result = await this.deliveries.collection.updateOne(

@@ -51,7 +51,11 @@ export class Mailer implements OnApplicationShutdown {
   classify(error: unknown): SendFailure {
     const e = error as { responseCode?: number; code?: string; response?: string; message?: string };
     const reason = e.response ?? e.message ?? String(error);
-    if (typeof e.responseCode === 'number') return { kind: e.responseCode >= 500 ? 'permanent' : 'transient', reason: `${e.responseCode} ${reason}` };
+    if (typeof e.responseCode === 'number') {
+      // The server's reply usually starts with its code already (`550 mailbox unavailable`): say it once.
+      const withCode = reason.startsWith(String(e.responseCode)) ? reason : `${e.responseCode} ${reason}`;
+      return { kind: e.responseCode >= 500 ? 'permanent' : 'transient', reason: withCode };
+    }
     if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return { kind: 'permanent', reason };
     return { kind: 'transient', reason: e.code ? `${e.code}: ${reason}` : reason };
   }

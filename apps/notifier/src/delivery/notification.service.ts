@@ -1,7 +1,8 @@
 import { SessionAutobooked } from '@app/contracts';
-import { PermanentError, TransientError, backoffDelay, delay } from '@app/platform';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { PermanentError, TransientError, backoffDelay } from '@app/platform';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
 import { EmailRenderer, RenderedEmail } from '../mail/email-renderer';
 import { NotifierMetrics } from '../observability/notifier.metrics';
@@ -20,10 +21,12 @@ export type DeliveryOutcome = 'sent' | 'already-sent' | 'previously-failed' | { 
  * are retried with bounded backoff; what still fails is recorded in the ledger and dead-lettered.
  */
 @Injectable()
-export class NotificationService {
+export class NotificationService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(NotificationService.name);
   /** This process, as the holder of ledger claims. */
   readonly owner = `notifier-${process.pid}-${randomUUID().slice(0, 8)}`;
+  /** Aborted when the app starts to shut down: SMTP retries stop waiting and hand their email back. */
+  private readonly stopping = new AbortController();
 
   constructor(
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
@@ -44,7 +47,10 @@ export class NotificationService {
     const failures: string[] = [];
     for (const recipient of ['coach', 'client'] as const) {
       const outcome = await this.deliver(event, recipient, emails[recipient], heartbeat);
-      if (typeof outcome === 'object') failures.push(`${recipient} <${emails[recipient].to.address}>: ${outcome.failed}`);
+      // An email given up on earlier fails the event again: the consumer re-applies an event that failed
+      // (to isolate it) and a replay re-reads it, and either must dead-letter it, not commit it as done.
+      const failed = outcome === 'previously-failed' ? await this.previousFailure(event.eventId, recipient) : typeof outcome === 'object' ? outcome.failed : null;
+      if (failed !== null) failures.push(`${recipient} <${emails[recipient].to.address}>: ${failed}`);
     }
     if (failures.length > 0) throw new PermanentError('DELIVERY_FAILED', failures.join('; '));
   }
@@ -74,7 +80,13 @@ export class NotificationService {
         }
         await this.ledger.recordAttempt(id, this.owner, failure.reason, LEASE_MS);
         this.logger.warn({ message: 'email failed, retrying', ...log, attempt, reason: failure.reason });
-        await delay(backoffDelay(attempt, 250, this.config.SMTP_RETRY_MAX_MS));
+        await sleep(backoffDelay(attempt, 250, this.config.SMTP_RETRY_MAX_MS), undefined, { signal: this.stopping.signal, ref: false }).catch(() => undefined);
+        if (this.stopping.signal.aborted) {
+          // Shutting down is no reason to give the email up, nor to hold the shutdown until the retries run
+          // out: hand the claim back and fail transiently, so the event stays uncommitted for the next process.
+          await this.ledger.release(id, this.owner);
+          throw new TransientError(`email ${id} not sent before shutdown: left to the next instance (${failure.reason})`);
+        }
         await heartbeat().catch(() => undefined);
         continue;
       }
@@ -85,6 +97,15 @@ export class NotificationService {
       this.logger.log({ message: 'email sent', ...log, attempt });
       return 'sent';
     }
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping.abort();
+  }
+
+  private async previousFailure(eventId: string, recipient: Recipient): Promise<string> {
+    const delivery = await this.ledger.find(eventId, recipient);
+    return delivery?.lastError ?? 'given up on earlier';
   }
 
   /** Ops: sends a failed email again, from the event kept in the ledger. */

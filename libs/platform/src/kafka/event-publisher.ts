@@ -1,5 +1,5 @@
 import { EventMap, Topic } from '@app/contracts';
-import { Kafka, Message, Producer } from 'kafkajs';
+import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 import { TopicNames } from './topic-names';
 
 export interface PublishedRecord<T extends Topic> {
@@ -21,7 +21,8 @@ export class EventPublisher {
     kafka: Kafka,
     private readonly names: TopicNames,
   ) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5 } });
+    // The Java client's murmur2 partitioner: a clientId lands on the same partition whoever produces it.
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5 }, createPartitioner: Partitioners.DefaultPartitioner });
     this.producer.on('producer.disconnect', () => (this.connected = false));
   }
 

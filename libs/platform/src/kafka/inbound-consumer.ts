@@ -67,8 +67,6 @@ export interface InboundConsumerOptions {
 
 type Parsed = { message: KafkaMessage; parsed: ParseResult<unknown> };
 
-const CONTEXT = 'InboundConsumer';
-
 /**
  * Consumes contract topics with at-least-once delivery and exactly-once effects:
  * - an offset is resolved (and so committed) only after its message's effects are durable;
@@ -101,7 +99,7 @@ export class InboundConsumer {
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       this.joined = false;
-      options.logger.error({ message: 'consumer crashed, kafkajs restarts it', error: String(event.payload.error) }, undefined, CONTEXT);
+      options.logger.error({ message: 'consumer crashed, kafkajs restarts it', error: String(event.payload.error) }, undefined);
     });
     this.consumer.on(this.consumer.events.STOP, () => (this.joined = false));
   }
@@ -176,9 +174,10 @@ export class InboundConsumer {
       this.options.observer?.applied?.(route.contract, valid.length, Number(process.hrtime.bigint() - started) / 1e9);
       return true;
     }
-    // Something in the chunk fails for a reason that is not transient: apply one by one to isolate it.
+    // Something in the chunk fails for a reason that is not transient: apply one by one to isolate it
+    // (a chunk of one has been tried already: its reason stands).
     for (const item of valid) {
-      const single = await this.attempt(route, [item], heartbeat, live);
+      const single = valid.length === 1 ? outcome : await this.attempt(route, [item], heartbeat, live);
       if (single === 'stopped') return false;
       if (single === 'applied') continue;
       const message = chunk.find((c) => c.message.offset === item.meta.offset)!.message;
@@ -207,10 +206,10 @@ export class InboundConsumer {
         this.options.observer?.retrying?.(route.contract, error, attempt);
         if (isTransient(error)) {
           this.lastTransientError = { at: Date.now(), message: String(error) };
-          this.options.logger.warn({ message: 'transient failure, retrying', error: String(error), attempt, ...first, messages: items.length }, CONTEXT);
+          this.options.logger.warn({ message: 'transient failure, retrying', error: String(error), attempt, ...first, messages: items.length });
         } else {
           unexpected++;
-          this.options.logger.error({ message: 'unexpected failure', error: String(error), attempt, ...first, messages: items.length }, (error as Error)?.stack, CONTEXT);
+          this.options.logger.error({ message: 'unexpected failure', error: String(error), attempt, ...first, messages: items.length }, (error as Error)?.stack);
           if (unexpected >= this.maxAttempts) return { reason: `failed ${unexpected} times: ${String(error)}` };
         }
         if (!(await this.pause(attempt, heartbeat, live))) return 'stopped';
@@ -227,7 +226,7 @@ export class InboundConsumer {
       } catch (error) {
         this.lastTransientError = { at: Date.now(), message: String(error) };
         this.options.observer?.retrying?.(contract, error, attempt);
-        this.options.logger.warn({ message: 'dead-lettering failed, retrying', error: String(error), attempt }, CONTEXT);
+        this.options.logger.warn({ message: 'dead-lettering failed, retrying', error: String(error), attempt });
         if (!(await this.pause(attempt, heartbeat, live))) return false;
       }
     }
@@ -252,6 +251,6 @@ export class InboundConsumer {
     };
     await this.options.publisher.sendRaw(`${topic}.dlq`, { key: message.key, value: message.value, headers });
     this.options.observer?.deadLettered?.(contract ?? topic, reason);
-    this.options.logger.warn({ message: 'dead-lettered', reason, topic, partition, offset: message.offset, key: message.key?.toString() }, CONTEXT);
+    this.options.logger.warn({ message: 'dead-lettered', reason, topic, partition, offset: message.offset, key: message.key?.toString() });
   }
 }

@@ -1,0 +1,159 @@
+// Shared by the notifier's integration suites: one isolated world per test file (topic prefix, database,
+// SMTP sink, consumer group), builders of autobook events whose emails can be told apart, and waits.
+import { SessionAutobooked, TOPICS } from '@app/contracts';
+import { aSessionAutobooked } from '@app/contracts/testing/builders';
+import mongoose, { Connection } from 'mongoose';
+import { AppProcess } from '../../support/apps';
+import { KafkaProbe } from '../../support/kafka';
+import { mongoUriFor } from '../../support/mongo';
+import { ReceivedEmail, SmtpSink } from '../../support/smtp';
+import { runId, waitFor } from '../../support/wait';
+
+export const PREFERENCES_URL = 'https://www.coachup.test/account/ongoing-training?utm_source=email';
+export const MAIL_FROM = 'CoachUp Ongoing Training <no-reply@mail.coachup.test>';
+
+/** One test file's own slice of the real infrastructure. */
+export class NotifierWorld {
+  readonly prefix = `${runId('n')}.`;
+  readonly database = runId('notifier');
+  readonly mongoUri = mongoUriFor(this.database);
+  readonly topic = `${this.prefix}${TOPICS.SESSION_AUTOBOOKED}`;
+  readonly dlq = `${this.topic}.dlq`;
+  readonly probe = new KafkaProbe();
+  readonly apps: AppProcess[] = [];
+  private ledgerConnection: Connection | null = null;
+
+  private constructor(readonly sink: SmtpSink) {}
+
+  static async create(refuse?: (address: string) => boolean): Promise<NotifierWorld> {
+    return new NotifierWorld(await SmtpSink.start(refuse));
+  }
+
+  /** The notifier's environment in this world; `overrides` wins (another group, database or sink). */
+  env(overrides: Record<string, string> = {}): Record<string, string> {
+    return {
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '',
+      KAFKA_TOPIC_PREFIX: this.prefix,
+      KAFKA_GROUP_ID: `${this.prefix}notifier`,
+      MONGODB_URI: this.mongoUri,
+      SMTP_URL: this.sink.url,
+      PREFERENCES_URL,
+      MAIL_FROM,
+      LOG_LEVEL: 'warn',
+      ...overrides,
+    };
+  }
+
+  async startNotifier(overrides: Record<string, string> = {}): Promise<AppProcess> {
+    const app = await AppProcess.start('notifier', this.env(overrides));
+    this.apps.push(app);
+    return app;
+  }
+
+  /** Creates the topic (as the notifier would at boot) so that events can be produced before it runs. */
+  async createTopics(): Promise<void> {
+    await this.probe.createTopics([this.topic, this.dlq], 3);
+  }
+
+  async produce(...events: SessionAutobooked[]): Promise<void> {
+    await this.probe.produceEvents(this.topic, events);
+  }
+
+  /** Every email the sink accepted for this event (both recipients). */
+  emailsOf(event: SessionAutobooked): ReceivedEmail[] {
+    return this.sink.received.filter((m) => m.envelopeTo.includes(event.coach.email) || m.envelopeTo.includes(event.client.email));
+  }
+
+  async waitForEmails(events: SessionAutobooked[], perEvent = 2, timeoutMs = 60000): Promise<void> {
+    await waitFor(
+      `${perEvent} emails for each of ${events.map((e) => e.eventId).join(', ')} (got ${events.map((e) => this.emailsOf(e).length).join(', ')})\n${this.appLogs()}`,
+      () => events.every((e) => this.emailsOf(e).length >= perEvent),
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Proves that everything produced before now has been handled: one marker event per client (same key,
+   * so same partition as that client's events) and a wait for the markers' emails.
+   */
+  async drain(clientIds: string[], tag: string): Promise<SessionAutobooked[]> {
+    const markers = [...new Set(clientIds)].map((clientId, i) => anAutobook(`${tag}-m${i}`, { clientId }));
+    await this.produce(...markers);
+    await this.waitForEmails(markers);
+    return markers;
+  }
+
+  /** The notifier's delivery ledger, read straight from MongoDB. */
+  async ledger(): Promise<mongoose.mongo.Collection<LedgerEntry>> {
+    this.ledgerConnection ??= await mongoose.createConnection(this.mongoUri, { retryWrites: false }).asPromise();
+    return this.ledgerConnection.collection<LedgerEntry>('deliveries');
+  }
+
+  /** How many messages the dead-letter topic holds (its end offsets, summed). */
+  async dlqSize(): Promise<number> {
+    const admin = this.probe.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.dlq);
+      return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  appLogs(): string {
+    return this.apps.map((a, i) => `--- notifier #${i} logs (tail) ---\n${a.logs.slice(-3000)}`).join('\n');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.apps.map((a) => a.stop().catch(() => undefined)));
+    // The topics of this file too, for runs against a long-lived broker (KAFKA_BROKERS given).
+    const admin = this.probe.kafka.admin();
+    try {
+      await admin.connect();
+      const existing = await admin.listTopics();
+      const topics = [this.topic, this.dlq].filter((t) => existing.includes(t));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+    } catch {
+      // Cleanup only: a broker that refuses does not fail the tests.
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    await this.probe.close();
+    await this.sink.close();
+    // The database of this file goes with it (the notifier created it even if the test never read it).
+    const connection = this.ledgerConnection ?? (await mongoose.createConnection(this.mongoUri, { retryWrites: false }).asPromise().catch(() => null));
+    await connection?.dropDatabase().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+export interface LedgerEntry {
+  _id: string;
+  eventId: string;
+  recipient: 'coach' | 'client';
+  address: string;
+  status: 'sending' | 'sent' | 'failed';
+  messageId: string;
+  attempts: number;
+  lastError: string | null;
+}
+
+/**
+ * A valid autobook whose two emails go to addresses of its own (`coach.<tag>@...`, `client.<tag>@...`),
+ * so the sink can tell which event an email belongs to.
+ */
+export function anAutobook(tag: string, overrides: Partial<SessionAutobooked> = {}): SessionAutobooked {
+  const base = aSessionAutobooked();
+  return aSessionAutobooked({
+    eventId: `autobook-${tag}`,
+    client: { ...base.client, email: `client.${tag}@example.com` },
+    coach: { ...base.coach, email: `coach.${tag}@example.com` },
+    ...overrides,
+  });
+}
+
+/** Counts the emails of each event: `{ eventId: count }`. */
+export function emailCounts(world: NotifierWorld, events: SessionAutobooked[]): Record<string, number> {
+  return Object.fromEntries(events.map((e) => [e.eventId, world.emailsOf(e).length]));
+}
