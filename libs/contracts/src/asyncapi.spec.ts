@@ -1,0 +1,153 @@
+import { schemas as asyncApiSchemas } from '@asyncapi/specs';
+import Ajv, { ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { ASYNCAPI_DOCUMENT_PATH, ASYNCAPI_REGENERATE_COMMAND, buildAsyncApiDocument } from './asyncapi';
+import { packageBookedSchema, sessionAutobookedSchema, sessionCompletedSchema } from './events';
+import { aPackageBooked, aSessionAutobooked, aSessionCompleted } from './testing/builders';
+import { DLQ_HEADERS, dlqTopic, TOPICS } from './topics';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+type Json = Record<string, any>;
+
+/** The first place two JSON values differ, as a path; null when they are equal. */
+function firstDifference(a: unknown, b: unknown, at = '$'): string | null {
+  if (isDeepStrictEqual(a, b)) return null;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
+    return `${at}: ${JSON.stringify(a)?.slice(0, 120)} vs ${JSON.stringify(b)?.slice(0, 120)}`;
+  }
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) {
+    const found = firstDifference((a as Json)[key], (b as Json)[key], `${at}.${key}`);
+    if (found) return found;
+  }
+  return `${at}: differs`;
+}
+
+const built = buildAsyncApiDocument() as Json;
+
+describe('docs/asyncapi.yaml', () => {
+  it('is the document the contracts build (regenerate it when a contract changes)', () => {
+    const file = path.join(ROOT, ASYNCAPI_DOCUMENT_PATH);
+    if (!fs.existsSync(file)) throw new Error(`${ASYNCAPI_DOCUMENT_PATH} is missing: run ${ASYNCAPI_REGENERATE_COMMAND}`);
+    const committed = YAML.parse(fs.readFileSync(file, 'utf8'));
+    const difference = firstDifference(committed, built);
+    if (difference) {
+      throw new Error(`${ASYNCAPI_DOCUMENT_PATH} is out of date with libs/contracts (first difference, committed vs built: ${difference}). Run ${ASYNCAPI_REGENERATE_COMMAND} and commit the result.`);
+    }
+  });
+
+  // The bundled schema carries its own copy of the draft-07 meta-schema: Ajv must not add another.
+  let validateAsyncApi: ValidateFunction;
+  beforeAll(() => {
+    const ajv = new Ajv({ strict: false, allErrors: true, meta: false, validateSchema: false });
+    addFormats(ajv);
+    validateAsyncApi = ajv.compile(asyncApiSchemas['3.0.0']);
+  });
+
+  it('is a valid AsyncAPI 3.0.0 document (JSON schema of @asyncapi/specs)', () => {
+    expect(validateAsyncApi(built) ? [] : validateAsyncApi.errors).toEqual([]);
+  });
+
+  it('the AsyncAPI schema check catches a broken document', () => {
+    const broken = structuredClone(built);
+    broken.operations.ongoingTrainingReceivesPackageBooked.action = 'consume';
+    expect(validateAsyncApi(broken)).toBe(false);
+  });
+
+  it('has a channel for every topic and its dead letters, keyed by clientId', () => {
+    const addresses = Object.values(built.channels).map((c: any) => c.address).sort();
+    const topics = Object.values(TOPICS);
+    expect(addresses).toEqual([...topics, ...topics.map(dlqTopic)].sort());
+    for (const topic of topics) {
+      const message = Object.values(built.components.messages).find((m: any) => m.name === topic) as Json;
+      expect(message.bindings.kafka.key).toMatchObject({ type: 'string', minLength: 1, maxLength: 200 });
+      expect(message.bindings.kafka.key.description).toMatch(/clientId/);
+    }
+  });
+
+  it('says which app receives and sends what', () => {
+    const flows = Object.values(built.operations).map((o: any) => {
+      const address = built.channels[o.channel.$ref.split('/').pop()].address;
+      return `${o.tags[0].name} ${o.action} ${address}`;
+    });
+    expect(flows.sort()).toEqual(
+      [
+        'ongoing-training receive package.booked',
+        'ongoing-training receive session.completed',
+        'ongoing-training send session.autobooked',
+        'ongoing-training send package.booked.dlq',
+        'ongoing-training send session.completed.dlq',
+        'notifier receive session.autobooked',
+        'notifier send session.autobooked.dlq',
+      ].sort(),
+    );
+  });
+
+  it('describes the five dlq-* headers of a dead letter, all required (R12)', () => {
+    const headers = built.components.messages.DeadLetter.headers;
+    expect(Object.keys(headers.properties).sort()).toEqual(Object.values(DLQ_HEADERS).sort());
+    expect([...headers.required].sort()).toEqual(Object.values(DLQ_HEADERS).sort());
+  });
+
+  it.each([
+    ['PackageBooked', packageBookedSchema],
+    ['SessionCompleted', sessionCompletedSchema],
+    ['SessionAutobooked', sessionAutobookedSchema],
+  ] as const)('documents every field of %s', (id, schema) => {
+    const properties = built.components.schemas[id].properties as Json;
+    expect(Object.keys(properties).sort()).toEqual(Object.keys(schema.shape).sort());
+    for (const [name, property] of Object.entries(properties)) expect([name, typeof property.description]).toEqual([name, 'string']);
+  });
+});
+
+describe('payload schemas of docs/asyncapi.yaml', () => {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema({ $id: 'asyncapi.json', components: built.components });
+  const validator = (id: string): ValidateFunction => ajv.getSchema(`asyncapi.json#/components/schemas/${id}`)!;
+
+  // Each case is checked against the JSON schema of the document and against the zod schema the apps use:
+  // the document must accept and refuse what the services accept and refuse.
+  const cases: [string, string, boolean, z.ZodType, unknown][] = [
+    ['PackageBooked', 'a valid package', true, packageBookedSchema, aPackageBooked()],
+    ['PackageBooked', 'autoRenewal absent (defaults to true)', true, packageBookedSchema, { ...aPackageBooked(), autoRenewal: undefined }],
+    ['PackageBooked', 'an unknown extra field', true, packageBookedSchema, { ...aPackageBooked(), coupon: 'X' }],
+    ['PackageBooked', 'no sessions', false, packageBookedSchema, aPackageBooked({ sessionCount: 0 })],
+    ['PackageBooked', 'a float amount (R3)', false, packageBookedSchema, aPackageBooked({ price: { amount: 250.5, currency: 'USD' } })],
+    ['PackageBooked', 'a lower-case currency', false, packageBookedSchema, aPackageBooked({ price: { amount: 25000, currency: 'usd' } })],
+    ['PackageBooked', 'gold as a currency', false, packageBookedSchema, aPackageBooked({ price: { amount: 25000, currency: 'XAU' } })],
+    ['PackageBooked', 'a bad coach email', false, packageBookedSchema, aPackageBooked({ coach: { name: 'C', email: 'not-an-email' } })],
+    ['PackageBooked', 'no client', false, packageBookedSchema, { ...aPackageBooked(), client: undefined }],
+    ['SessionCompleted', 'a valid completion', true, sessionCompletedSchema, aSessionCompleted({ packageId: 'p1' })],
+    ['SessionCompleted', 'an empty sessionId', false, sessionCompletedSchema, aSessionCompleted({ sessionId: '' })],
+    ['SessionCompleted', 'a 201-character clientId', false, sessionCompletedSchema, aSessionCompleted({ clientId: 'c'.repeat(201) })],
+    ['SessionCompleted', 'a time without a zone', false, sessionCompletedSchema, aSessionCompleted({ occurredAt: '2026-11-02T10:00:00' })],
+    ['SessionAutobooked', 'a valid autobook', true, sessionAutobookedSchema, aSessionAutobooked()],
+    ['SessionAutobooked', 'an enrollment trigger', true, sessionAutobookedSchema, aSessionAutobooked({ trigger: { type: 'enrollment' } })],
+    ['SessionAutobooked', 'two sessions (R5)', false, sessionAutobookedSchema, { ...aSessionAutobooked(), sessionCount: 2 }],
+    ['SessionAutobooked', 'sequence 0', false, sessionAutobookedSchema, aSessionAutobooked({ sequence: 0 })],
+    ['SessionAutobooked', 'an unknown trigger', false, sessionAutobookedSchema, { ...aSessionAutobooked(), trigger: { type: 'manual' } }],
+  ];
+
+  it.each(cases)('%s: %s -> valid: %s', (id, _what, valid, schema, payload) => {
+    const json = JSON.parse(JSON.stringify(payload));
+    const validate = validator(id);
+    expect({ document: validate(json), errors: validate(json) === valid ? null : validate.errors }).toEqual({ document: valid, errors: null });
+    expect(schema.safeParse(json).success).toBe(valid);
+  });
+
+  it('accepts the examples of its messages', () => {
+    for (const message of Object.values(built.components.messages) as Json[]) {
+      for (const example of message.examples ?? []) {
+        const id = message.payload.$ref.split('/').pop();
+        expect([id, example.name, validator(id)(example.payload)]).toEqual([id, example.name, true]);
+      }
+    }
+  });
+});
