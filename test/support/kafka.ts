@@ -1,5 +1,5 @@
 import { DLQ_HEADERS } from '@app/contracts';
-import { Admin, Consumer, Kafka, Producer, logLevel } from 'kafkajs';
+import { Admin, Consumer, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
 import { waitFor } from './wait';
 
 export const brokers = () => (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -32,7 +32,7 @@ export class KafkaProbe {
 
   async produce(topic: string, messages: { key: string | null; value: string | Buffer | object }[]): Promise<void> {
     if (!this.producer) {
-      this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      this.producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       await this.producer.connect();
     }
     for (let i = 0; i < messages.length; i += 500) {

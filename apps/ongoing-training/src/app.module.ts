@@ -6,6 +6,7 @@ import { Connection } from 'mongoose';
 import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from './config';
 import { EnrollmentController } from './http/enrollment.controller';
 import { HttpErrorsFilter } from './http/http-errors.filter';
+import { OpenApiController } from './http/openapi.controller';
 import { ConsumerLagMonitor } from './observability/consumer-lag.monitor';
 import { RenewalMetrics } from './observability/renewal.metrics';
 import { AutobookOutbox } from './renewal/autobook.outbox';
@@ -24,7 +25,7 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
   static forRoot(config: OngoingTrainingConfig): DynamicModule {
     return {
       module: OngoingTrainingModule,
-      controllers: [EnrollmentController, HealthController, MetricsController],
+      controllers: [EnrollmentController, OpenApiController, HealthController, MetricsController],
       providers: [
         { provide: ONGOING_TRAINING_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorsFilter },

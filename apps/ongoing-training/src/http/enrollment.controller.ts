@@ -1,5 +1,5 @@
 import { describeIssues, enrollmentRequestSchema, pathIdSchema } from '@app/contracts';
-import { BadRequestException, Body, Controller, Get, NotFoundException, Param, ParseIntPipe, Put, Query, DefaultValuePipe, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, NotFoundException, Param, Put, Query, UseGuards } from '@nestjs/common';
 import { toPairView } from '../domain';
 import { PairRepository } from '../renewal/pair.repository';
 import { RenewalService } from '../renewal/renewal.service';
@@ -45,12 +45,16 @@ export class EnrollmentController {
     @CurrentCaller() caller: Caller,
     @Param('clientId') rawClientId: string,
     @Param('coachId') rawCoachId: string,
-    @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number,
+    @Query('limit') rawLimit: string | undefined,
   ) {
+    const limit = rawLimit === undefined ? 100 : Number(rawLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new BadRequestException({ code: 'INVALID_PARAMETER', message: 'limit must be a whole number from 1 to 1000' });
+    }
     const clientId = pathId('clientId', rawClientId);
     const coachId = pathId('coachId', rawCoachId);
     assertCanRead(caller, clientId, coachId);
-    const entries = await this.pairs.history(clientId, coachId, Math.min(Math.max(limit, 1), 1000));
+    const entries = await this.pairs.history(clientId, coachId, limit);
     if (entries === null) throw new NotFoundException({ code: 'NOT_FOUND', message: 'nothing is known about this pair' });
     return { clientId, coachId, entries };
   }

@@ -1,14 +1,13 @@
 import { TOPICS } from '@app/contracts';
 import { EventPublisher } from '@app/platform';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { autobookedEvent } from '../domain';
 import { RenewalMetrics } from '../observability/renewal.metrics';
-import { PairRepository, StoredPair } from './pair.repository';
+import { OutboxItem, PairRepository } from './pair.repository';
 
-const SWEEP_BATCH = 100;
+const SWEEP_BATCH = 200;
 
 /**
- * Publishes autobooks from the pair documents they were stored in (an outbox): right after the write
+ * Publishes autobooks from the pair versions they were stored in (an outbox): right after the write
  * that made them, and again by a periodic sweep for any left behind by a crash or a broker outage.
  * Publishing is at least once with a stable eventId; consumers dedupe on it.
  */
@@ -30,6 +29,8 @@ export class AutobookOutbox implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
+    // At start: whatever a crashed predecessor stored and did not publish.
+    void this.sweep();
     this.timer = setInterval(() => void this.sweep(), this.sweepMs);
     this.timer.unref();
   }
@@ -39,18 +40,13 @@ export class AutobookOutbox implements OnModuleInit, OnApplicationShutdown {
     await this.sweeping;
   }
 
-  /** Publishes the pairs' unpublished autobooks, then records them as published. */
-  async publish(pairs: StoredPair[]): Promise<void> {
-    const pending = pairs.filter((p) => p.autobookCount > p.publishedThrough);
-    if (pending.length === 0) return;
-    const records = pending.flatMap((p) =>
-      p.state.autobooks
-        .filter((a) => a.sequence > p.publishedThrough)
-        .map((a) => ({ topic: TOPICS.SESSION_AUTOBOOKED, key: p.state.clientId, payload: autobookedEvent(p.state, a) })),
-    );
+  /** Publishes the items' autobooks, then records them as published. */
+  async publish(items: OutboxItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const records = items.flatMap((item) => item.autobooked.map((payload) => ({ topic: TOPICS.SESSION_AUTOBOOKED, key: payload.clientId, payload })));
     await this.publisher.publish(records);
     this.metrics.autobooksPublished.inc(records.length);
-    await Promise.all(pending.map((p) => this.pairs.markPublished(p.key, p.autobookCount)));
+    await this.pairs.markPublished(items.map((i) => i.versionId));
   }
 
   /** One pass over the outbox; a pass already under way is not doubled. */
@@ -58,7 +54,8 @@ export class AutobookOutbox implements OnModuleInit, OnApplicationShutdown {
     this.sweeping ??= (async () => {
       try {
         for (;;) {
-          const pending = await this.pairs.pendingOutbox(SWEEP_BATCH);
+          // Versions younger than a sweep period are still being published by their writer.
+          const pending = await this.pairs.pendingOutbox(SWEEP_BATCH, new Date(Date.now() - this.sweepMs));
           this.metrics.outboxBacklog.set(pending.length);
           if (pending.length === 0) return;
           await this.publish(pending);

@@ -1,11 +1,11 @@
 import { SessionAutobooked } from '@app/contracts';
 import { Injectable, Logger } from '@nestjs/common';
-import { HistoryEntry, PairState, PairView, RenewalInput, autobookedEvent, decide, pairOf, toPairView } from '../domain';
+import { HistoryEntry, PairState, PairView, RenewalInput, decide, pairOf, toPairView } from '../domain';
 import { RenewalMetrics } from '../observability/renewal.metrics';
 import { autobookEventId } from './autobook-id';
 import { AutobookOutbox } from './autobook.outbox';
 import { Clock } from './clock';
-import { PairRepository, StoredPair, VersionConflictError } from './pair.repository';
+import { OutboxItem, PairRepository, StoredPair, VersionConflictError } from './pair.repository';
 import { pairKey } from './pair.schema';
 
 const MAX_CONFLICTS = 20;
@@ -15,6 +15,7 @@ export interface AppliedPair {
   stored: StoredPair;
   entries: HistoryEntry[];
   autobooked: SessionAutobooked[];
+  outbox: OutboxItem | null;
 }
 
 /**
@@ -51,7 +52,7 @@ export class RenewalService {
     };
     await Promise.all(Array.from({ length: Math.min(PAIR_CONCURRENCY, queue.length) }, worker));
     // Durable already; publishing now only saves the sweep a trip. A failure here is left to the sweep.
-    await this.outbox.publish(applied.map((a) => a.stored)).catch((error) =>
+    await this.outbox.publish(applied.flatMap((a) => (a.outbox ? [a.outbox] : []))).catch((error) =>
       this.logger.warn({ message: 'publishing autobooks failed; the outbox sweep retries', error: String(error) }),
     );
     return applied;
@@ -77,9 +78,9 @@ export class RenewalService {
         if (decision.autobooked) autobooked.push(decision.autobooked);
       }
       try {
-        const saved = await this.pairs.save(stored, clientId, coachId, { state: state!, entries }, now);
-        this.record(saved, inputs, entries);
-        return { stored: saved, entries, autobooked };
+        const saved = await this.pairs.save(stored, clientId, coachId, { state: state!, entries, autobooked }, now);
+        this.record(inputs, entries, autobooked);
+        return { stored: saved.stored, entries, autobooked, outbox: saved.outbox };
       } catch (error) {
         if (!(error instanceof VersionConflictError) || conflicts >= MAX_CONFLICTS) throw error;
         this.metrics.versionConflicts.inc();
@@ -88,16 +89,13 @@ export class RenewalService {
     }
   }
 
-  private record(saved: StoredPair, inputs: RenewalInput[], entries: HistoryEntry[]): void {
+  private record(inputs: RenewalInput[], entries: HistoryEntry[], autobooked: SessionAutobooked[]): void {
     entries.forEach((entry, i) => {
-      const input = inputs[i];
-      this.metrics.inputsApplied.inc({ input: input.type, outcome: entry.outcome === 'autobooked' ? 'autobooked' : entry.reason });
-      if (entry.outcome === 'autobooked') {
-        this.metrics.autobooks.inc();
-        const record = saved.state.autobooks.find((a) => a.sequence === entry.autobook.sequence)!;
-        const payload = autobookedEvent(saved.state, record);
-        this.logger.log({ message: 'autobooked', clientId: payload.clientId, coachId: payload.coachId, sequence: payload.sequence, eventId: payload.eventId, trigger: payload.trigger });
-      }
+      this.metrics.inputsApplied.inc({ input: inputs[i].type, outcome: entry.outcome === 'autobooked' ? 'autobooked' : entry.reason });
     });
+    for (const a of autobooked) {
+      this.metrics.autobooks.inc();
+      this.logger.log({ message: 'autobooked', clientId: a.clientId, coachId: a.coachId, sequence: a.sequence, eventId: a.eventId, trigger: a.trigger });
+    }
   }
 }

@@ -1,0 +1,208 @@
+import { DLQ_HEADERS, TOPICS } from '@app/contracts';
+import mongoose from 'mongoose';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { freePort } from '../support/apps';
+import { OngoingTrainingHarness, aPair } from '../support/ongoing-training';
+import { runId, waitFor } from '../support/wait';
+import { Workload, audit, aWorkload, report, waitForGroupCaughtUp } from '../support/workload';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const infra = require('../../scripts/infra');
+
+// R10, R12 and the recovery guarantees, proven against the real broker and database: whatever
+// happens to the service, every expected autobook is published once per (pair, sequence), none extra.
+describe('ongoing-training reliability', () => {
+  /** Produces the workload's packages, waits until the group applied them, then its completions. */
+  async function feed(ot: OngoingTrainingHarness, workload: Workload): Promise<void> {
+    await ot.book(...workload.packages);
+    await waitForGroupCaughtUp(ot.probe.kafka.admin(), ot.groupId, [ot.topic(TOPICS.PACKAGE_BOOKED)]);
+    await ot.complete(...workload.completions);
+  }
+
+  /** Waits until every expected autobook is out, the inputs are all committed and the outbox is empty. */
+  async function settle(ot: OngoingTrainingHarness, workload: Workload, mongoUri: string, timeoutMs = 180000): Promise<void> {
+    await waitFor(`${workload.expectedTotal} distinct autobooks (seen ${ot.distinctAutobooks().length})`, () => ot.distinctAutobooks().length >= workload.expectedTotal, timeoutMs, 250);
+    const admin = ot.probe.kafka.admin();
+    await admin.connect();
+    try {
+      await waitForGroupCaughtUp(admin, ot.groupId, [ot.topic(TOPICS.PACKAGE_BOOKED), ot.topic(TOPICS.SESSION_COMPLETED)], timeoutMs);
+    } finally {
+      await admin.disconnect();
+    }
+    const connection = await mongoose.createConnection(mongoUri).asPromise();
+    try {
+      await waitFor('an empty outbox', async () => (await connection.collection('pairs').countDocuments({ outboxPending: true })) === 0, timeoutMs, 250);
+    } finally {
+      await connection.close();
+    }
+  }
+
+  describe('replay', () => {
+    let ot: OngoingTrainingHarness;
+    afterAll(() => ot?.close());
+
+    it('books nothing new when every input is produced again, or the topics are read again from offset 0 (R10)', async () => {
+      ot = await OngoingTrainingHarness.create('replay');
+      const workload = aWorkload(ot.prefix, { pairs: 200 });
+      await ot.startApp();
+      await feed(ot, workload);
+      await settle(ot, workload, ot.env.MONGODB_URI);
+      const first = audit(workload, ot.autobooks());
+      expect(first).toMatchObject({ doubled: 0, lost: 0, distinct: workload.expectedTotal });
+
+      // The same inputs, in full, again.
+      await ot.book(...workload.packages);
+      await ot.complete(...workload.completions);
+      await settle(ot, workload, ot.env.MONGODB_URI);
+      // And a new consumer group reading both topics from their first offset.
+      const replayGroup = runId('replay-group');
+      await ot.startApp({ KAFKA_GROUP_ID: replayGroup });
+      const admin = ot.probe.kafka.admin();
+      await admin.connect();
+      await waitForGroupCaughtUp(admin, replayGroup, [ot.topic(TOPICS.PACKAGE_BOOKED), ot.topic(TOPICS.SESSION_COMPLETED)]);
+      await admin.disconnect();
+
+      const after = audit(workload, ot.autobooks());
+      report(`replay: ${workload.inputs} inputs produced twice and read a third time by a new group; autobooks expected ${workload.expectedTotal}, distinct ${after.distinct}, doubled ${after.doubled}, lost ${after.lost}, redelivered copies ${after.redelivered}`);
+      expect(after).toMatchObject({ doubled: 0, lost: 0, distinct: workload.expectedTotal });
+    });
+  });
+
+  describe('crash', () => {
+    let ot: OngoingTrainingHarness;
+    afterAll(() => ot?.close());
+
+    it('publishes exactly the expected autobooks after a SIGKILL in the middle of the stream (R10)', async () => {
+      ot = await OngoingTrainingHarness.create('crash');
+      const workload = aWorkload(ot.prefix, { pairs: 600, extra: 5 });
+      const app = await ot.startApp({ APPLY_CHUNK_SIZE: '25' });
+      await feed(ot, workload);
+      await waitFor('the first autobooks', () => ot.distinctAutobooks().length >= Math.min(20, workload.expectedTotal), 60000, 20);
+      const seenAtKill = ot.distinctAutobooks().length;
+      await app.kill();
+      expect(app.exitSignal).toBe('SIGKILL');
+      const restartedAt = Date.now();
+      await ot.startApp();
+      await settle(ot, workload, ot.env.MONGODB_URI);
+      const result = audit(workload, ot.autobooks());
+      report(`crash: ${workload.inputs} inputs, SIGKILL after ${seenAtKill} of ${workload.expectedTotal} autobooks; after restart distinct ${result.distinct}, doubled ${result.doubled}, lost ${result.lost}, redelivered copies ${result.redelivered}; all settled ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the restart`);
+      expect(seenAtKill).toBeLessThan(workload.expectedTotal);
+      expect(result).toMatchObject({ doubled: 0, lost: 0, distinct: workload.expectedTotal });
+    });
+  });
+
+  describe('rebalance', () => {
+    let ot: OngoingTrainingHarness;
+    afterAll(() => ot?.close());
+
+    it('keeps the result exact with two instances in one group when one stops midway (R10)', async () => {
+      ot = await OngoingTrainingHarness.create('rebalance', { partitions: 6 });
+      const workload = aWorkload(ot.prefix, { pairs: 600, extra: 5 });
+      const first = await ot.startApp({ APPLY_CHUNK_SIZE: '25' });
+      await ot.startApp({ APPLY_CHUNK_SIZE: '25' });
+      await feed(ot, workload);
+      await waitFor('the first autobooks', () => ot.distinctAutobooks().length >= Math.min(20, workload.expectedTotal), 60000, 20);
+      const seenAtStop = ot.distinctAutobooks().length;
+      await first.stop();
+      await settle(ot, workload, ot.env.MONGODB_URI);
+      const result = audit(workload, ot.autobooks());
+      report(`rebalance: ${workload.inputs} inputs over 6 partitions, 2 instances, one stopped after ${seenAtStop} of ${workload.expectedTotal} autobooks; distinct ${result.distinct}, doubled ${result.doubled}, lost ${result.lost}, redelivered copies ${result.redelivered}`);
+      expect(result).toMatchObject({ doubled: 0, lost: 0, distinct: workload.expectedTotal });
+    });
+  });
+
+  describe('bad input', () => {
+    let ot: OngoingTrainingHarness;
+    afterAll(() => ot?.close());
+
+    it('moves every message that breaks its contract to the DLQ with its reason, and applies the valid ones around them (R12)', async () => {
+      ot = await OngoingTrainingHarness.create('bad-input');
+      await ot.startApp();
+      const pair = aPair('bad');
+      const pkg = pair.packageBooked({ sessionCount: 1, ongoingTraining: true });
+      const valid = JSON.stringify(pkg);
+      const withPkg = (patch: Record<string, unknown>) => JSON.stringify({ ...pkg, packageId: runId('bad-pkg'), ...patch });
+      const badPackages: { value: string; key: string | null; reason: RegExp }[] = [
+        { value: '{"eventId": "oops"', key: pair.clientId, reason: /not valid UTF-8 JSON/ },
+        { value: JSON.stringify({ eventId: 'x', clientId: pair.clientId }), key: pair.clientId, reason: /packageId/ },
+        { value: withPkg({ sessionCount: '3' }), key: pair.clientId, reason: /sessionCount/ },
+        { value: withPkg({ price: { amount: 100, currency: 'ABC' } }), key: pair.clientId, reason: /currency/ },
+        { value: withPkg({ price: { amount: -1, currency: 'USD' } }), key: pair.clientId, reason: /price\.amount/ },
+        { value: withPkg({ price: { amount: 10.5, currency: 'USD' } }), key: pair.clientId, reason: /price\.amount/ },
+        { value: withPkg({ sessionCount: 0 }), key: pair.clientId, reason: /sessionCount/ },
+        { value: withPkg({ coachId: 'c'.repeat(201) }), key: pair.clientId, reason: /coachId/ },
+        { value: withPkg({ occurredAt: '2026-11-24 18:30' }), key: pair.clientId, reason: /occurredAt/ },
+        { value: withPkg({ client: { name: 'A', email: 'not-an-email' } }), key: pair.clientId, reason: /client\.email/ },
+        { value: withPkg({}), key: 'someone-else', reason: /wrong key/ },
+      ];
+      const badCompletions = [
+        { value: JSON.stringify({ ...pair.sessionCompleted(), sessionId: undefined }), key: pair.clientId, reason: /sessionId/ },
+        { value: JSON.stringify(pair.sessionCompleted()), key: null, reason: /wrong key/ },
+        { value: '\u0000\u0001binary', key: pair.clientId, reason: /JSON/ },
+      ];
+      // Valid inputs between the bad ones: the package first, its completion last.
+      await ot.probe.produce(ot.topic(TOPICS.PACKAGE_BOOKED), [...badPackages.slice(0, 5), { key: pair.clientId, value: valid }, ...badPackages.slice(5)]);
+      await ot.probe.produce(ot.topic(TOPICS.SESSION_COMPLETED), [...badCompletions, { key: pair.clientId, value: JSON.stringify(pair.sessionCompleted()) }]);
+
+      await waitFor('the valid inputs to autobook', () => ot.distinctAutobooks(pair.clientId).length === 1, 60000);
+      const packageDlq = await ot.probe.waitForCount(ot.topic(`${TOPICS.PACKAGE_BOOKED}.dlq`), badPackages.length);
+      const completionDlq = await ot.probe.waitForCount(ot.topic(`${TOPICS.SESSION_COMPLETED}.dlq`), badCompletions.length);
+      for (const [bad, dlq, topic] of [
+        [badPackages, packageDlq, TOPICS.PACKAGE_BOOKED],
+        [badCompletions, completionDlq, TOPICS.SESSION_COMPLETED],
+      ] as const) {
+        expect(dlq).toHaveLength(bad.length);
+        for (const message of bad) {
+          const letter = dlq.find((m) => m.value!.equals(Buffer.from(message.value)) && m.key === message.key);
+          expect(letter).toBeDefined();
+          expect(letter!.headers[DLQ_HEADERS.REASON]).toMatch(message.reason);
+          expect(letter!.headers[DLQ_HEADERS.SOURCE_TOPIC]).toBe(ot.topic(topic));
+          expect(Number(letter!.headers[DLQ_HEADERS.SOURCE_PARTITION])).toBeGreaterThanOrEqual(0);
+          expect(letter!.headers[DLQ_HEADERS.SOURCE_OFFSET]).toMatch(/^\d+$/);
+          expect(Date.parse(letter!.headers[DLQ_HEADERS.FAILED_AT])).not.toBeNaN();
+        }
+      }
+      report(`bad input: ${badPackages.length + badCompletions.length} invalid messages, all on their DLQ with a reason; the 2 valid inputs around them applied (1 autobook)`);
+    });
+  });
+
+  describe('database outage', () => {
+    let ot: OngoingTrainingHarness;
+    let ferret: { stop(): Promise<void> } | null = null;
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ot-outage-'));
+    afterAll(async () => {
+      await ot?.close();
+      await ferret?.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('recovers by itself when the database comes back, with the exact result, and is not ready meanwhile', async () => {
+      const port = await freePort();
+      const start = () => infra.startFerretDb({ port, dataDir, log: () => undefined });
+      ferret = await start();
+      const mongoUri = `mongodb://127.0.0.1:${port}/outage`;
+      ot = await OngoingTrainingHarness.create('outage');
+      const workload = aWorkload(ot.prefix, { pairs: 400, extra: 5 });
+      await ot.startApp({ MONGODB_URI: mongoUri, APPLY_CHUNK_SIZE: '25' });
+      await feed(ot, workload);
+      await waitFor('the first autobooks', () => ot.distinctAutobooks().length >= Math.min(10, workload.expectedTotal), 60000, 20);
+      await ferret!.stop();
+      const downAt = Date.now();
+      await waitFor('/health/ready to say not ready', async () => (await fetch(`${ot.app.url}/health/ready`)).status === 503, 30000);
+      // The outage itself: the database stays away for a few seconds while inputs keep arriving.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      ferret = await start();
+      const upAt = Date.now();
+      await ot.app.waitReady(60000);
+      const readyAfter = Date.now() - upAt;
+      await settle(ot, workload, mongoUri);
+      const result = audit(workload, ot.autobooks());
+      report(`database outage: ${workload.inputs} inputs, FerretDB down ${((upAt - downAt) / 1000).toFixed(1)} s; ready again ${(readyAfter / 1000).toFixed(1)} s after it came back, all settled ${((Date.now() - upAt) / 1000).toFixed(1)} s after; distinct ${result.distinct}, doubled ${result.doubled}, lost ${result.lost}, redelivered copies ${result.redelivered}`);
+      expect(result).toMatchObject({ doubled: 0, lost: 0, distinct: workload.expectedTotal });
+      expect(ot.app.running).toBe(true);
+    });
+  });
+});
+
