@@ -40,8 +40,9 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
       topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor: -1 })),
     });
   } catch (error) {
-    // Another instance may have created them at the same moment.
-    if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+    // Another instance may have created them at the same moment: fine once they all exist.
+    const existing = new Set(await admin.listTopics().catch(() => [] as string[]));
+    if (!topics.every((t) => existing.has(t))) throw error;
   } finally {
     await admin.disconnect();
   }

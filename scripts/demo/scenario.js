@@ -1,0 +1,204 @@
+'use strict';
+// The demo's story: a few clients and coaches, driven through Kafka (package.booked, session.completed)
+// and the HTTP API (the switch), each step waiting until the service has applied it and checking that the
+// decision is the one the rules (shared/spec/ongoing-training.md) call for.
+
+const { money } = require('../ops/lib/timeline');
+
+const USD = (amount) => ({ amount, currency: 'USD' });
+const EUR = (amount) => ({ amount, currency: 'EUR' });
+
+const PEOPLE = {
+  ana: { id: 'client-ana', name: 'Ana Alvarez', email: 'ana.alvarez@example.com' },
+  ben: { id: 'client-ben', name: 'Ben Brooks', email: 'ben.brooks@example.com' },
+  cleo: { id: 'client-cleo', name: 'Cleo Chen', email: 'cleo.chen@example.com' },
+  carla: { id: 'coach-carla', name: 'Carla Costa', email: 'carla.costa@example.com' },
+  dev: { id: 'coach-dev', name: 'Dev Desai', email: 'dev.desai@example.com' },
+};
+
+/**
+ * A pair and what happened to it. `inputs` counts the inputs the service must have recorded (one
+ * history entry each); `notes` are API calls the service refused, which it does not record.
+ */
+class Pair {
+  constructor(client, coach, story) {
+    this.client = client;
+    this.coach = coach;
+    this.story = story;
+    this.clientId = client.id;
+    this.coachId = coach.id;
+    this.inputs = 0;
+    this.notes = [];
+    this.sessions = 0;
+  }
+
+  get title() {
+    return `${this.client.name} (${this.clientId}) with coach ${this.coach.name} (${this.coachId})`;
+  }
+
+  get short() {
+    return `${this.client.name.split(' ')[0]} + ${this.coach.name.split(' ')[0]}`;
+  }
+
+  packageBooked({ packageId, sessionCount, price, autoRenewal, ongoingTraining }) {
+    return {
+      eventId: `evt-${packageId}`,
+      occurredAt: new Date().toISOString(),
+      packageId,
+      clientId: this.clientId,
+      coachId: this.coachId,
+      sessionCount,
+      price,
+      ...(autoRenewal === undefined ? {} : { autoRenewal }),
+      ...(ongoingTraining === undefined ? {} : { ongoingTraining }),
+      client: { name: this.client.name, email: this.client.email },
+      coach: { name: this.coach.name, email: this.coach.email },
+    };
+  }
+
+  sessionCompleted(packageId) {
+    const sessionId = `${this.clientId.replace(/^client-/, '')}-${this.coachId.replace(/^coach-/, '')}-s${++this.sessions}`;
+    return {
+      eventId: `evt-${sessionId}`,
+      occurredAt: new Date().toISOString(),
+      sessionId,
+      clientId: this.clientId,
+      coachId: this.coachId,
+      ...(packageId ? { packageId } : {}),
+    };
+  }
+}
+
+function outcomeText(entry) {
+  return entry.outcome === 'autobooked' ? `autobooked #${entry.autobook.sequence} at ${money(entry.autobook.rate)}` : `no-autobook (${entry.reason})`;
+}
+
+/**
+ * Runs the story. `ctx`: { send(topic, event), sendRaw(topic, key, text), api(method, path, { body, token }),
+ * token(role, sub), history(pair) -> entries newest first, waitFor(what, probe, ms), log(line) }.
+ * Returns { pairs, mismatches, deadLetterProbes }.
+ */
+async function runScenario(ctx) {
+  const mismatches = [];
+
+  /** Waits until the pair's history holds every input sent so far; checks the newest decision. */
+  async function applied(pair, what, expected) {
+    const entries = await ctx.waitFor(`the service to apply "${what}" for ${pair.short} (decision ${pair.inputs})`, async () => {
+      const list = await ctx.history(pair);
+      return list && list.length >= pair.inputs ? list : undefined;
+    });
+    const newest = entries[0];
+    const got = newest.outcome === 'autobooked' ? 'autobooked' : newest.reason;
+    const ok = got === expected;
+    if (!ok) mismatches.push(`${pair.short}: ${what}: expected ${expected}, got ${got}`);
+    ctx.log(`  ${pair.short.padEnd(14)} ${what.padEnd(58)} -> ${outcomeText(newest)}${ok ? '' : `   (EXPECTED ${expected})`}`);
+    return newest;
+  }
+
+  async function book(pair, spec, expected) {
+    const event = pair.packageBooked(spec);
+    pair.inputs++;
+    await ctx.send('package.booked', event);
+    const what = `package.booked ${spec.packageId} (${spec.sessionCount} x, ${money(spec.price)}${spec.autoRenewal === false ? ', no auto-renewal' : ''}${spec.ongoingTraining ? ', switch on' : ''})`;
+    await applied(pair, what, expected);
+    return event;
+  }
+
+  async function complete(pair, expected, { event, label } = {}) {
+    const sent = event ?? pair.sessionCompleted();
+    pair.inputs++;
+    await ctx.send('session.completed', sent);
+    return applied(pair, label ?? `session.completed ${sent.sessionId}`, expected);
+  }
+
+  async function toggle(pair, enrolled, expected) {
+    const started = new Date().toISOString();
+    const response = await ctx.api('PUT', `/v1/clients/${encodeURIComponent(pair.clientId)}/ongoing-training/${encodeURIComponent(pair.coachId)}`, {
+      body: { enrolled },
+      token: ctx.token('client', pair.clientId),
+    });
+    const what = `API PUT {"enrolled": ${enrolled}} as the client`;
+    if (response.status !== 200) {
+      const body = response.body ?? {};
+      pair.notes.push({
+        at: started,
+        text: `API: PUT {"enrolled": ${enrolled}} refused: ${response.status} ${body.code}`,
+        detail: `${body.message} (nothing recorded, nothing changed)`,
+      });
+      const ok = body.code === expected;
+      if (!ok) mismatches.push(`${pair.short}: ${what}: expected ${expected}, got ${response.status} ${body.code}`);
+      ctx.log(`  ${pair.short.padEnd(14)} ${what.padEnd(58)} -> ${response.status} ${body.code}: ${body.message}${ok ? '' : `   (EXPECTED ${expected})`}`);
+      return response;
+    }
+    pair.inputs++;
+    const entry = await applied(pair, what, expected);
+    if (response.body.autobooked) {
+      ctx.log(`  ${' '.repeat(14)} the answer says so: "autobooked": { sequence ${response.body.autobooked.sequence}, rate ${money(response.body.autobooked.rate)}, trigger ${response.body.autobooked.trigger.type} }`);
+    }
+    void entry;
+    return response;
+  }
+
+  const { ana, ben, cleo, carla, dev } = PEOPLE;
+
+  // 1. Ana and Carla: enrolled at checkout; autobooks at the last session and past it; a duplicate; a
+  //    rate change through a new package; the switch turned off, after which a completion books nothing.
+  const anaCarla = new Pair(ana, carla, 'enrolled at checkout; autobook 1 and 2; a duplicate; a rate change; switched off (R5, R10, R7, R8)');
+  ctx.log(`\n${anaCarla.title}: ${anaCarla.story}`);
+  await book(anaCarla, { packageId: 'ana-carla-pkg-1', sessionCount: 3, price: USD(25000), ongoingTraining: true }, 'sessions-on-deck');
+  await complete(anaCarla, 'sessions-on-deck');
+  await complete(anaCarla, 'sessions-on-deck');
+  const first = await complete(anaCarla, 'autobooked');
+  const pastIt = anaCarla.sessionCompleted(first.autobook && first.autobook.eventId);
+  await complete(anaCarla, 'autobooked', { event: pastIt, label: `session.completed ${pastIt.sessionId} (the autobooked session)` });
+  await complete(anaCarla, 'duplicate', { event: pastIt, label: `the same session.completed again (same eventId: redelivery)` });
+  await book(anaCarla, { packageId: 'ana-carla-pkg-2', sessionCount: 2, price: USD(18000) }, 'sessions-on-deck');
+  await complete(anaCarla, 'sessions-on-deck');
+  await complete(anaCarla, 'sessions-on-deck');
+  await complete(anaCarla, 'autobooked');
+  await toggle(anaCarla, false, 'not-enrolled');
+  await complete(anaCarla, 'not-enrolled');
+
+  // 2. Ben and Carla: not enrolled at checkout; everything completed; switched on through the API with
+  //    nothing on deck, which books one at once.
+  const benCarla = new Pair(ben, carla, 'switched on through the API with 0 on deck: books at once (R2, R5)');
+  ctx.log(`\n${benCarla.title}: ${benCarla.story}`);
+  await book(benCarla, { packageId: 'ben-carla-pkg-1', sessionCount: 1, price: EUR(9000) }, 'not-enrolled');
+  await complete(benCarla, 'not-enrolled');
+  await toggle(benCarla, true, 'autobooked');
+
+  // 3. Ana and Dev: a custom package without auto-renewal (R6): the switch can't be turned on, the one
+  //    that was on stays on and books nothing, then applies again once a package offers auto-renewal.
+  const anaDev = new Pair(ana, dev, 'a custom package without auto-renewal, then a regular one (R6)');
+  ctx.log(`\n${anaDev.title}: ${anaDev.story}`);
+  await book(anaDev, { packageId: 'ana-dev-pkg-1', sessionCount: 1, price: USD(12000), ongoingTraining: true }, 'sessions-on-deck');
+  await book(anaDev, { packageId: 'ana-dev-pkg-2-custom', sessionCount: 2, price: USD(20000), autoRenewal: false }, 'auto-renewal-not-offered');
+  await toggle(anaDev, true, 'AUTO_RENEWAL_NOT_OFFERED');
+  await complete(anaDev, 'auto-renewal-not-offered');
+  await complete(anaDev, 'auto-renewal-not-offered');
+  await complete(anaDev, 'auto-renewal-not-offered');
+  await book(anaDev, { packageId: 'ana-dev-pkg-3', sessionCount: 1, price: USD(13000) }, 'sessions-on-deck');
+  await complete(anaDev, 'autobooked');
+
+  // 4. Cleo and Dev: no switch before a package (R1); a completion that arrives before its package (R11),
+  //    and the package, chosen with Ongoing Training at checkout, then books at once.
+  const cleoDev = new Pair(cleo, dev, 'switch refused before any package (R1); a completion before its package (R11)');
+  ctx.log(`\n${cleoDev.title}: ${cleoDev.story}`);
+  await toggle(cleoDev, true, 'PACKAGE_REQUIRED');
+  await complete(cleoDev, 'not-enrolled');
+  await book(cleoDev, { packageId: 'cleo-dev-pkg-1', sessionCount: 1, price: USD(9900), ongoingTraining: true }, 'autobooked');
+
+  // 5. Bad input (R12): a message that is not JSON, and one that breaks the contract. Both go to the
+  //    dead-letter topic unchanged, with the reason, and the service goes on.
+  ctx.log('\nBad input (R12): moved to <topic>.dlq unchanged, with the reason; consumption goes on');
+  const broken = '{"eventId": "evt-broken-1", "packageId": "ana-carla-pkg-9", "sessionCount": 3,';
+  await ctx.sendRaw('package.booked', ana.id, broken);
+  ctx.log(`  sent to package.booked:    ${broken}   (not valid JSON)`);
+  const breach = JSON.stringify({ eventId: 'evt-no-session', occurredAt: 'yesterday', clientId: ben.id, coachId: carla.id });
+  await ctx.sendRaw('session.completed', ben.id, breach);
+  ctx.log(`  sent to session.completed: ${breach}   (no sessionId, occurredAt not a time)`);
+
+  return { pairs: [anaCarla, benCarla, anaDev, cleoDev], mismatches, deadLetters: [{ topic: 'package.booked', value: broken }, { topic: 'session.completed', value: breach }] };
+}
+
+module.exports = { runScenario, PEOPLE };

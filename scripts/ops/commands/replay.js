@@ -1,0 +1,187 @@
+'use strict';
+// ops replay <topic> --from ... [--to ...] [--partition N] --to-topic <topic>: copies a range of a topic.
+
+const { randomBytes } = require('node:crypto');
+const { Partitioners } = require('kafkajs');
+const { CliError, UsageError } = require('../lib/errors');
+const { brokerList, kafkaClient, kafkaError, assertTopicExists } = require('../lib/kafka');
+const { Progress } = require('../lib/progress');
+
+/** No message of the range for this long, after the consumer got going: the rest of the range is a gap. */
+const IDLE_MS = 15000;
+const DLQ_SUFFIX = '.dlq';
+
+function parseBound(raw, flag) {
+  if (/^\d+$/.test(raw)) return { offset: Number(raw) };
+  if (/^\d{4}-\d{2}-\d{2}T/.test(raw) && /(Z|[+-]\d{2}:?\d{2})$/.test(raw) && !Number.isNaN(Date.parse(raw))) return { time: Date.parse(raw) };
+  throw new UsageError(`${flag} must be an offset (a whole number) or a time in ISO 8601 with a zone (e.g. 2026-11-24T18:30:00Z), got "${raw}"`);
+}
+
+function describeBound(b) {
+  return b.offset !== undefined ? `offset ${b.offset}` : new Date(b.time).toISOString();
+}
+
+async function offsetsAt(admin, topic, time, high) {
+  const found = await admin.fetchTopicOffsetsByTimestamp(topic, time);
+  // The first offset whose timestamp is at or after `time`; none (-1) means the end of the partition.
+  return new Map(found.map(({ partition, offset }) => [partition, Number(offset) < 0 ? high.get(partition) : Number(offset)]));
+}
+
+async function replay(options, [topic]) {
+  const brokers = brokerList(options.brokers);
+  if (options.from === undefined) throw new UsageError('replay: --from <offset|time> is required (npm run ops -- replay --help)');
+  const from = parseBound(options.from, '--from');
+  const to = options.to === undefined ? null : parseBound(options.to, '--to');
+  const fromDlq = topic.endsWith(DLQ_SUFFIX);
+  const target = options['to-topic'] ?? (fromDlq ? topic.slice(0, -DLQ_SUFFIX.length) : undefined);
+  if (!target) throw new UsageError('replay: --to-topic <topic> is required (it may be the same topic); only a .dlq topic has a default, its source');
+  let only = null;
+  if (options.partition !== undefined) {
+    if (!/^\d+$/.test(options.partition)) throw new UsageError(`--partition must be a partition number, got "${options.partition}"`);
+    only = Number(options.partition);
+  }
+  const stripDlq = fromDlq && !options['keep-dlq-headers'];
+
+  const kafka = kafkaClient(brokers);
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+  } catch (error) {
+    throw kafkaError(error, brokers, 'connecting');
+  }
+  try {
+    let ranges;
+    try {
+      await assertTopicExists(admin, topic, brokers);
+      await assertTopicExists(admin, target, brokers, 'target topic (--to-topic)');
+      const watermarks = await admin.fetchTopicOffsets(topic);
+      const low = new Map(watermarks.map((w) => [w.partition, Number(w.low)]));
+      const high = new Map(watermarks.map((w) => [w.partition, Number(w.high)]));
+      const partitions = [...high.keys()].sort((a, b) => a - b);
+      if (only !== null && !high.has(only)) throw new CliError(`${topic} has no partition ${only}: its partitions are ${partitions.join(', ')}`, 2);
+      const starts = from.time !== undefined ? await offsetsAt(admin, topic, from.time, high) : null;
+      // `--to <time>` includes messages at that very millisecond: the range ends before the first later one.
+      const ends = to && to.time !== undefined ? await offsetsAt(admin, topic, to.time + 1, high) : null;
+      ranges = new Map();
+      for (const p of partitions) {
+        if (only !== null && p !== only) continue;
+        const start = Math.max(low.get(p), starts ? starts.get(p) : from.offset);
+        const last = high.get(p) - 1;
+        const end = Math.min(last, to === null ? last : ends ? ends.get(p) - 1 : to.offset);
+        if (start <= end) ranges.set(p, { start, end, next: start, copied: 0 });
+      }
+    } catch (error) {
+      throw kafkaError(error, brokers, `reading the offsets of ${topic}`);
+    }
+
+    const span = `${describeBound(from)}${to ? ` to ${describeBound(to)}` : ' to the end'}${only !== null ? `, partition ${only}` : ''}`;
+    const total = [...ranges.values()].reduce((n, r) => n + r.end - r.start + 1, 0);
+    if (total === 0) {
+      process.stdout.write(`nothing to replay: ${topic} has no messages from ${span}\n`);
+      return 0;
+    }
+    const plan = [...ranges].map(([p, r]) => `partition ${p}: offsets ${r.start}..${r.end}`).join('; ');
+    if (options['dry-run']) {
+      process.stdout.write(`dry run: would copy up to ${total} message(s) of ${topic} (${plan}) to ${target}${stripDlq ? ', without the dlq-* headers' : ''}\n`);
+      return 0;
+    }
+    process.stderr.write(`ops: copying ${topic} (${plan}) to ${target}${stripDlq ? ', without the dlq-* headers' : ''}\n`);
+    const { copied, letters, gaps } = await copy(kafka, { topic, target, ranges, total, stripDlq, fromDlq, brokers });
+    for (const letter of letters.slice(0, 20)) {
+      process.stdout.write(`  ${topic}/${letter.partition}/${letter.offset} key ${letter.key ?? '(none)'}: was dead-lettered because ${letter.reason}\n`);
+    }
+    if (letters.length > 20) process.stdout.write(`  ... and ${letters.length - 20} more\n`);
+    for (const gap of gaps) process.stderr.write(`ops: partition ${gap.partition}: no message after offset ${gap.next - 1} up to ${gap.end} (compacted away or transaction markers)\n`);
+    process.stdout.write(`replayed ${copied} message${copied === 1 ? '' : 's'} from ${topic} (${plan}) to ${target}\n`);
+    return 0;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function copy(kafka, { topic, target, ranges, total, stripDlq, fromDlq, brokers }) {
+  const groupId = `ops-replay-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200, sessionTimeout: 30000 });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const progress = new Progress(`replaying to ${target}`, total);
+  const letters = [];
+  let copied = 0;
+  let lastProgress = Date.now();
+  let joined = false;
+  let failure = null;
+  let finish;
+  const finished = new Promise((resolve) => (finish = resolve));
+  const pending = () => [...ranges.values()].filter((r) => r.next <= r.end);
+  try {
+    try {
+      await Promise.all([consumer.connect(), producer.connect()]);
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    } catch (error) {
+      throw kafkaError(error, brokers, `starting to read ${topic}`);
+    }
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      joined = true;
+      lastProgress = Date.now();
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      failure = kafkaError(event.payload.error, brokers, `reading ${topic}`);
+      finish();
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat }) => {
+        const range = ranges.get(batch.partition);
+        if (!range) return;
+        // Only offsets not copied yet: a seek that lands after the first fetch must not copy twice.
+        const messages = batch.messages.filter((m) => Number(m.offset) >= range.next && Number(m.offset) <= range.end);
+        if (messages.length === 0) return;
+        const out = messages.map((m) => {
+          const headers = {};
+          for (const [name, value] of Object.entries(m.headers ?? {})) {
+            if (stripDlq && name.startsWith('dlq-')) continue;
+            headers[name] = value;
+          }
+          headers['ops-replayed-from'] = `${topic}/${batch.partition}/${m.offset}`;
+          if (fromDlq) letters.push({ partition: batch.partition, offset: m.offset, key: m.key?.toString(), reason: m.headers?.['dlq-reason']?.toString() ?? '(no dlq-reason header)' });
+          return { key: m.key, value: m.value, headers };
+        });
+        try {
+          await producer.send({ topic: target, acks: -1, messages: out });
+        } catch (error) {
+          failure = kafkaError(error, brokers, `producing to ${target} (${copied} copied before)`);
+          finish();
+          throw error;
+        }
+        range.next = Number(messages[messages.length - 1].offset) + 1;
+        range.copied += messages.length;
+        copied += messages.length;
+        lastProgress = Date.now();
+        progress.tick(messages.length);
+        await heartbeat();
+        if (pending().length === 0) finish();
+      },
+    });
+    for (const [partition, range] of ranges) consumer.seek({ topic, partition, offset: String(range.start) });
+    const idle = setInterval(() => {
+      if (joined && Date.now() - lastProgress > IDLE_MS) finish();
+    }, 500);
+    await finished;
+    clearInterval(idle);
+    if (failure) throw failure;
+    progress.finish();
+    const gaps = pending().map((r) => ({ partition: [...ranges].find(([, x]) => x === r)[0], next: r.next, end: r.end }));
+    return { copied, letters, gaps };
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    const admin = kafka.admin();
+    await admin
+      .connect()
+      .then(() => admin.deleteGroups([groupId]))
+      .catch(() => undefined)
+      .finally(() => admin.disconnect().catch(() => undefined));
+  }
+}
+
+module.exports = { replay, parseBound };

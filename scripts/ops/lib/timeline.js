@@ -1,0 +1,119 @@
+'use strict';
+// A pair's decision log (GET .../history, or the pair_versions documents) as text for people:
+// oldest first, one block per input: when, what came in, what it changed, what was decided and why.
+
+const { load } = require('./dist');
+
+let formatMoneyImpl = null;
+/** `USD 83.33`: the notifier's own formatting (the emails say the same), loaded from the build. */
+function money(m) {
+  if (!m) return 'none';
+  formatMoneyImpl ??= load('moneyFormat').formatMoney;
+  try {
+    return formatMoneyImpl(m);
+  } catch {
+    return `${m.currency} ${m.amount} (minor units)`;
+  }
+}
+
+const REASONS = {
+  'not-enrolled': 'the client\'s Ongoing Training switch is off',
+  'sessions-on-deck': 'sessions are still on deck (R5)',
+  'auto-renewal-not-offered': 'the last package is a custom one without auto-renewal (R6)',
+  'waiting-for-package': 'on deck is below 0: a completion came before its package (R11)',
+  duplicate: 'already applied: nothing changed (R10)',
+};
+
+function time(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+const onOff = (b) => (b ? 'on' : 'off');
+
+function describeInput(entry) {
+  const input = entry.input;
+  const added = entry.changes.packageAdded;
+  switch (input.type) {
+    case 'package.booked': {
+      const what = added
+        ? `: ${added.sessionCount} session${added.sessionCount === 1 ? '' : 's'} for ${money(added.price)} (${money(added.rate)} each)${added.autoRenewal ? '' : ', custom package: "Do not offer auto-renewal"'}`
+        : '';
+      return `package.booked ${input.packageId}${what}  [event ${input.eventId}]`;
+    }
+    case 'session.completed':
+      return `session.completed ${input.sessionId}  [event ${input.eventId}]`;
+    case 'enrollment':
+      return `API: switch turned ${onOff(input.enrolled)} (PUT {"enrolled": ${input.enrolled}})`;
+    default:
+      return JSON.stringify(input);
+  }
+}
+
+function describeChanges(changes) {
+  const parts = [];
+  if (changes.enrolled) parts.push(`switch ${onOff(changes.enrolled.from)} -> ${onOff(changes.enrolled.to)}`);
+  if (changes.checkoutSwitchIgnored) {
+    parts.push(`checkout asked for switch ${onOff(changes.checkoutSwitchIgnored.requested)}, ignored: a newer choice was made at ${time(changes.checkoutSwitchIgnored.enrolledChangedAt)}`);
+  }
+  if (changes.rate) parts.push(`rate ${changes.rate.from ? money(changes.rate.from.rate) : 'none'} -> ${money(changes.rate.to.rate)} (package ${changes.rate.to.packageId})`);
+  // (A first package "turns on" the offer from nothing: not worth a word.)
+  if (changes.autoRenewalOffered && !(changes.rate && changes.rate.from === null)) {
+    parts.push(changes.autoRenewalOffered.to ? 'auto-renewal offered again' : 'auto-renewal no longer offered');
+  }
+  const deck = changes.sessionsOnDeck;
+  if (deck) parts.push(deck.from === deck.to ? `on deck stays ${deck.to}` : `on deck ${deck.from} -> ${deck.to}`);
+  return parts.join(', ');
+}
+
+function describeOutcome(entry) {
+  if (entry.outcome === 'autobooked') {
+    const a = entry.autobook;
+    return `autobooked: session #${a.sequence} booked at ${money(a.rate)} (rate of package ${a.ratePackageId}); emails to coach and client  [event ${a.eventId}]`;
+  }
+  return `no-autobook (${entry.reason}): ${REASONS[entry.reason] ?? entry.reason}`;
+}
+
+/**
+ * Lines of a pair's timeline. `entries` oldest first; `notes` are { at, text, detail? } lines of things the
+ * service refused (and so did not record), merged in by time.
+ */
+function timelineLines(entries, notes = [], { indent = '  ' } = {}) {
+  const items = [
+    ...entries.map((entry, i) => ({ at: entry.at, order: i, entry })),
+    ...notes.map((note, i) => ({ at: note.at, order: entries.length + i, note })),
+  ].sort((a, b) => (Date.parse(a.at) - Date.parse(b.at)) || a.order - b.order);
+  const lines = [];
+  let rate = null;
+  let step = 0;
+  for (const item of items) {
+    step++;
+    const head = `${indent}${String(step).padStart(2)}. ${time(item.at)}  `;
+    const pad = `${indent}${' '.repeat(head.length - indent.length)}`;
+    if (item.note) {
+      lines.push(`${head}${item.note.text}`);
+      if (item.note.detail) lines.push(`${pad}=> ${item.note.detail}`);
+      continue;
+    }
+    const { entry } = item;
+    if (entry.changes.rate) rate = entry.changes.rate.to.rate;
+    lines.push(`${head}${describeInput(entry)}`);
+    const changed = describeChanges(entry.changes);
+    if (changed) lines.push(`${pad}changed: ${changed}`);
+    lines.push(`${pad}=> ${describeOutcome(entry)}${rate ? `  | rate now ${money(rate)}` : ''}`);
+  }
+  return lines;
+}
+
+/** The pair's current state (an entry of GET /v1/clients/{c}/ongoing-training). */
+function pairViewLines(view, { indent = '  ' } = {}) {
+  return [
+    `${indent}switch (enrolled):   ${onOff(view.enrolled)}`,
+    `${indent}auto-renewal:        ${view.autoRenewalOffered ? 'offered' : 'not offered (last package is custom)'}`,
+    `${indent}rate:                ${view.rate ? `${money(view.rate)} (package ${view.ratePackageId})` : 'none (no package yet)'}`,
+    `${indent}sessions on deck:    ${view.sessionsOnDeck}`,
+    `${indent}updated at:          ${view.updatedAt ? time(view.updatedAt) : '-'}`,
+  ];
+}
+
+module.exports = { money, time, timelineLines, pairViewLines, describeOutcome, REASONS };
