@@ -38,7 +38,6 @@ export class OngoingTrainingHarness {
       KAFKA_GROUP_ID: this.groupId,
       MONGODB_URI: mongoUriFor(this.database),
       AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      OUTBOX_SWEEP_MS: '3000',
     };
   }
 

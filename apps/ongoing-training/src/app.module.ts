@@ -51,7 +51,7 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
           inject: [PairRepository, EventPublisher, RenewalMetrics],
           useFactory: (pairs: PairRepository, publisher: EventPublisher, metrics: RenewalMetrics) => {
             const outbox = new AutobookOutbox(pairs, publisher, metrics);
-            outbox.configure(config.OUTBOX_SWEEP_MS);
+            outbox.configure(config.OUTBOX_RETRY_MS);
             return outbox;
           },
         },

@@ -13,8 +13,8 @@ const schema = z
     DEMO_MODE: env.bool(false),
     /** Inputs of one partition applied together (one read and one write per pair in them). */
     APPLY_CHUNK_SIZE: env.int(200, 1, 5000),
-    /** How often the outbox is swept for autobooks not yet on the topic (normally published at once). */
-    OUTBOX_SWEEP_MS: env.int(15000, 100, 600000),
+    /** After a failed publish, how often the autobooks not yet on the topic are tried again. */
+    OUTBOX_RETRY_MS: env.int(5000, 100, 600000),
   })
   .superRefine((c, ctx) => {
     if (!c.AUTH_JWT_SECRET && !c.DEMO_MODE) {

@@ -3,14 +3,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Connection, Model } from 'mongoose';
 import type { HistoryEntry, PairState } from '../domain';
 import {
-  PAIRS_COLLECTION,
+  CLIENT_PAIRS_COLLECTION,
+  ClientPairDocument,
   PAIR_VERSIONS_COLLECTION,
-  PairHeadDocument,
+  PUBLISHED_AUTOBOOKS_COLLECTION,
   PairVersionDocument,
-  pairHeadSchema,
+  PublishedAutobookDocument,
+  clientPairSchema,
   pairKey,
   pairVersionId,
   pairVersionSchema,
+  publishedAutobookSchema,
 } from './pair.schema';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
@@ -24,35 +27,46 @@ export interface StoredPair {
   key: string;
   version: number;
   state: PairState;
+  /** Read from the database just now (not from this process's memory of its own writes). */
+  cold?: boolean;
 }
 
-export interface PairWrite {
+export interface VersionWrite {
+  previous: StoredPair | null;
+  clientId: string;
+  coachId: string;
   state: PairState;
   entries: HistoryEntry[];
   autobooked: SessionAutobooked[];
 }
 
-/** Autobooks of one pair version that are not yet acknowledged by the broker. */
-export interface OutboxItem {
-  versionId: string;
-  autobooked: SessionAutobooked[];
-}
+/** Latest versions kept in memory: most inputs of a pair follow each other on one partition. */
+const CACHE_LIMIT = 50_000;
 
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 
-/** All mongoose code of the service; hands out plain objects, never documents. */
+/**
+ * All mongoose code of the service; hands out plain objects, never documents. Only inserts and reads
+ * by `_id` (see pair.schema.ts for why).
+ */
 @Injectable()
 export class PairRepository {
   private readonly versions: Model<PairVersionDocument>;
-  private readonly heads: Model<PairHeadDocument>;
+  private readonly clientPairs: Model<ClientPairDocument>;
+  private readonly published: Model<PublishedAutobookDocument>;
+  private readonly latest = new Map<string, StoredPair>();
 
   constructor(@Inject(MONGO_CONNECTION) connection: Connection) {
-    this.versions = connection.models[PAIR_VERSIONS_COLLECTION] ?? connection.model<PairVersionDocument>(PAIR_VERSIONS_COLLECTION, pairVersionSchema);
-    this.heads = connection.models[PAIRS_COLLECTION] ?? connection.model<PairHeadDocument>(PAIRS_COLLECTION, pairHeadSchema);
+    const model = <T>(name: string, schema: ConstructorParameters<typeof Model>[0] | unknown) =>
+      (connection.models[name] as Model<T>) ?? connection.model<T>(name, schema as never);
+    this.versions = model<PairVersionDocument>(PAIR_VERSIONS_COLLECTION, pairVersionSchema);
+    this.clientPairs = model<ClientPairDocument>(CLIENT_PAIRS_COLLECTION, clientPairSchema);
+    this.published = model<PublishedAutobookDocument>(PUBLISHED_AUTOBOOKS_COLLECTION, publishedAutobookSchema);
   }
 
   async ensureIndexes(): Promise<void> {
-    for (const model of [this.versions, this.heads]) {
+    const models: Pick<Model<unknown>, 'createCollection' | 'createIndexes'>[] = [this.versions, this.clientPairs, this.published];
+    for (const model of models) {
       await model.createCollection().catch((error: { code?: number }) => {
         if (error.code !== 48) throw error; // NamespaceExists
       });
@@ -60,39 +74,36 @@ export class PairRepository {
     }
   }
 
-  // Reads and writes go by `_id` alone: the one filter FerretDB answers from an index; `$in` or an
-  // extra condition makes it scan the collection.
-  async findMany(keys: string[]): Promise<Map<string, StoredPair>> {
-    const docs = await Promise.all(keys.map((key) => this.heads.findById(key).lean<PairHeadDocument>().exec()));
-    return new Map(docs.flatMap((d) => (d ? [[d._id, toStored(d)] as const] : [])));
+  /** The latest version of each pair (null: nothing known yet). */
+  async load(keys: string[]): Promise<Map<string, StoredPair | null>> {
+    const found = await Promise.all(keys.map(async (key) => [key, this.latest.get(key) ?? (await this.readLatest(key))] as const));
+    return new Map(found);
   }
 
   async find(clientId: string, coachId: string): Promise<StoredPair | null> {
-    const key = pairKey(clientId, coachId);
-    return (await this.findMany([key])).get(key) ?? null;
+    return (await this.load([pairKey(clientId, coachId)])).get(pairKey(clientId, coachId)) ?? null;
+  }
+
+  /** Forgets what is cached of a pair: another writer got there first. */
+  forget(key: string): void {
+    this.latest.delete(key);
   }
 
   async findByClient(clientId: string): Promise<StoredPair[]> {
-    const docs = await this.heads.find({ clientId }).sort({ coachId: 1 }).lean<PairHeadDocument[]>().exec();
-    return docs.map(toStored);
+    const pairs = await this.clientPairs.find({ clientId }).sort({ coachId: 1 }).lean<ClientPairDocument[]>().exec();
+    const loaded = await Promise.all(pairs.map((p) => this.readLatest(p._id)));
+    return loaded.filter((p): p is StoredPair => p !== null);
   }
 
   /** The decision log, newest first; null when nothing is known of the pair. */
   async history(clientId: string, coachId: string, limit: number): Promise<HistoryEntry[] | null> {
     const key = pairKey(clientId, coachId);
-    const head = await this.heads.findById(key, { version: 1 }).lean<Pick<PairHeadDocument, 'version'>>().exec();
-    if (!head) return null;
-    // Versions are read newest first by `_id`, a page at a time, until `limit` entries are found.
-    let version = head.version;
-    for (;;) {
-      const next = await this.versions.findById(pairVersionId(key, version + 1), { _id: 1 }).lean().exec();
-      if (!next) break;
-      version++;
-    }
+    const top = await this.latestVersionNumber(key);
+    if (top === 0) return null;
     const entries: HistoryEntry[] = [];
     const PAGE = 20;
-    for (let top = version; top >= 1 && entries.length < limit; top -= PAGE) {
-      const ids = Array.from({ length: Math.min(PAGE, top) }, (_, i) => pairVersionId(key, top - i));
+    for (let from = top; from >= 1 && entries.length < limit; from -= PAGE) {
+      const ids = Array.from({ length: Math.min(PAGE, from) }, (_, i) => pairVersionId(key, from - i));
       const docs = await Promise.all(ids.map((id) => this.versions.findById(id, { entries: 1 }).lean<Pick<PairVersionDocument, 'entries'>>().exec()));
       for (const doc of docs) if (doc) entries.push(...[...doc.entries].reverse());
     }
@@ -100,76 +111,113 @@ export class PairRepository {
   }
 
   /**
-   * Takes the pair's next version with the new state, its decisions and its autobooks: one insert,
-   * which only one writer can win. Throws VersionConflictError when another writer took it first.
+   * Takes each pair's next version: one `insertMany` for all of them. Returns the pairs written and
+   * the keys whose version another writer took first (to be read again and re-decided).
    */
-  async save(previous: StoredPair | null, clientId: string, coachId: string, write: PairWrite, now: Date): Promise<{ stored: StoredPair; outbox: OutboxItem | null }> {
-    const key = pairKey(clientId, coachId);
-    const version = (previous?.version ?? 0) + 1;
-    const versionId = pairVersionId(key, version);
-    try {
-      await this.versions.collection.insertOne({
-        _id: versionId,
+  async insertVersions(writes: VersionWrite[], now: Date): Promise<{ saved: StoredPair[]; conflicts: string[] }> {
+    if (writes.length === 0) return { saved: [], conflicts: [] };
+    const docs = writes.map((w) => {
+      const key = pairKey(w.clientId, w.coachId);
+      const version = (w.previous?.version ?? 0) + 1;
+      return {
+        _id: pairVersionId(key, version),
         pairKey: key,
-        clientId,
-        coachId,
+        clientId: w.clientId,
+        coachId: w.coachId,
         version,
-        state: write.state,
-        entries: write.entries,
-        autobooked: write.autobooked,
-        outboxPending: write.autobooked.length > 0,
+        state: w.state,
+        entries: w.entries,
+        autobooked: w.autobooked,
         at: now,
-      } as never);
+      };
+    });
+    const failed = new Set<number>();
+    try {
+      await this.versions.collection.insertMany(docs as never[], { ordered: false });
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      // Our head was behind: bring it forward for the retry.
-      await this.catchUpHead(key, version);
-      throw new VersionConflictError(`pair ${key} version ${version} was taken by another writer`);
+      const writeErrors = (error as { writeErrors?: { index: number; code: number }[] }).writeErrors;
+      if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) throw error;
+      for (const e of writeErrors) failed.add(e.index);
     }
-    await this.writeHead({ _id: key, clientId, coachId, version, state: write.state, updatedAt: now });
-    return { stored: { key, version, state: write.state }, outbox: write.autobooked.length > 0 ? { versionId, autobooked: write.autobooked } : null };
+    const saved: StoredPair[] = [];
+    const conflicts: string[] = [];
+    docs.forEach((doc, i) => {
+      if (failed.has(i)) {
+        this.forget(doc.pairKey);
+        conflicts.push(doc.pairKey);
+        return;
+      }
+      const stored = { key: doc.pairKey, version: doc.version, state: doc.state };
+      this.remember(stored);
+      saved.push(stored);
+    });
+    const firsts = docs.filter((d, i) => d.version === 1 && !failed.has(i)).map((d) => ({ _id: d.pairKey, clientId: d.clientId, coachId: d.coachId }));
+    if (firsts.length > 0) await this.clientPairs.collection.insertMany(firsts as never[], { ordered: false }).catch(ignoreDuplicates);
+    return { saved, conflicts };
   }
 
-  /**
-   * Pair versions written before `before` whose autobooks are not yet acknowledged by the broker.
-   * (A scan on FerretDB: the sweep that calls it runs seldom.)
-   */
-  async pendingOutbox(limit: number, before: Date): Promise<OutboxItem[]> {
+  /** Autobooks among these that the broker has acknowledged already. */
+  async publishedAmong(eventIds: string[]): Promise<Set<string>> {
+    const found = await Promise.all(eventIds.map((id) => this.published.findById(id, { _id: 1 }).lean().exec()));
+    return new Set(eventIds.filter((_, i) => found[i] !== null));
+  }
+
+  async markPublished(eventIds: string[], now: Date): Promise<void> {
+    if (eventIds.length === 0) return;
+    await this.published.collection.insertMany(eventIds.map((_id) => ({ _id, at: now })) as never[], { ordered: false }).catch(ignoreDuplicates);
+  }
+
+  /** Autobooks of versions written since `since` (the outbox sweep at start checks them). */
+  async autobooksSince(since: Date): Promise<SessionAutobooked[]> {
     const docs = await this.versions
-      .find({ outboxPending: true, at: { $lt: before } }, { autobooked: 1 })
-      .limit(limit)
-      .lean<Pick<PairVersionDocument, '_id' | 'autobooked'>[]>()
+      .find({ at: { $gte: since }, 'autobooked.0': { $exists: true } }, { autobooked: 1 })
+      .lean<Pick<PairVersionDocument, 'autobooked'>[]>()
       .exec();
-    return docs.map((d) => ({ versionId: d._id, autobooked: d.autobooked }));
+    return docs.flatMap((d) => d.autobooked);
   }
 
-  async markPublished(versionIds: string[]): Promise<void> {
-    await Promise.all(versionIds.map((_id) => this.versions.collection.updateOne({ _id } as never, { $set: { outboxPending: false } })));
+  private remember(stored: StoredPair): void {
+    this.latest.delete(stored.key);
+    this.latest.set(stored.key, stored);
+    if (this.latest.size > CACHE_LIMIT) this.latest.delete(this.latest.keys().next().value!);
   }
 
-  /** Moves the head to the newest version written, following versions from `from` on. */
-  private async catchUpHead(key: string, from: number): Promise<void> {
-    let latest: PairVersionDocument | null = null;
-    for (let version = from; ; version++) {
-      const doc = await this.versions.findById(pairVersionId(key, version)).lean<PairVersionDocument>().exec();
-      if (!doc) break;
-      latest = doc;
+  private async readLatest(key: string): Promise<StoredPair | null> {
+    const version = await this.latestVersionNumber(key);
+    if (version === 0) return null;
+    const doc = await this.versions.findById(pairVersionId(key, version), { state: 1, version: 1 }).lean<Pick<PairVersionDocument, 'state' | 'version'>>().exec();
+    if (!doc) return null;
+    this.remember({ key, version: doc.version, state: doc.state });
+    return { key, version: doc.version, state: doc.state, cold: true };
+  }
+
+  /** The highest version of a pair (0: none), found by `_id` reads: doubling, then halving. */
+  private async latestVersionNumber(key: string): Promise<number> {
+    const exists = async (version: number) => (await this.versions.findById(pairVersionId(key, version), { _id: 1 }).lean().exec()) !== null;
+    const cached = this.latest.get(key)?.version ?? 0;
+    let low = cached;
+    if (low === 0) {
+      if (!(await exists(1))) return 0;
+      low = 1;
     }
-    if (latest) {
-      await this.writeHead({ _id: key, clientId: latest.clientId, coachId: latest.coachId, version: latest.version, state: latest.state, updatedAt: latest.at });
+    let step = 1;
+    while (await exists(low + step)) {
+      low += step;
+      step *= 2;
     }
-  }
-
-  /**
-   * Writes the head. Only the writer that took a version writes it, right after; should a slow writer
-   * still put an older version over a newer one, the next write conflicts and brings it forward.
-   */
-  private async writeHead(head: PairHeadDocument): Promise<void> {
-    const { _id, ...fields } = head;
-    await this.heads.collection.updateOne({ _id } as never, { $set: fields }, { upsert: true });
+    // `low` exists, `low + step` does not: search between.
+    let high = low + step;
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      if (await exists(middle)) low = middle;
+      else high = middle;
+    }
+    return low;
   }
 }
 
-function toStored(d: PairHeadDocument): StoredPair {
-  return { key: d._id, version: d.version, state: d.state };
+function ignoreDuplicates(error: unknown): void {
+  const writeErrors = (error as { writeErrors?: { code: number }[] }).writeErrors;
+  if (isDuplicateKey(error) || (writeErrors && writeErrors.every((e) => e.code === 11000))) return;
+  throw error;
 }

@@ -3,13 +3,15 @@ import { Schema } from 'mongoose';
 import type { HistoryEntry, PairState } from '../domain';
 
 /**
- * Every change to a pair is one insert into `pair_versions`, with `_id` = pair key + version: the
- * unique `_id` lets exactly one writer take each version (a conditional update would not do: FerretDB
- * applies concurrent updates of one document without isolation). The version holds the pair's new
- * state, the decisions that made it (the history) and the autobooks it made, which stay in the outbox
- * until the broker has acknowledged them. So every input is applied with one atomic write.
+ * The service only ever inserts, and reads by `_id`:
+ * - a unique `_id` lets exactly one writer take each version of a pair, on MongoDB and on FerretDB
+ *   alike (FerretDB applies concurrent updates of one document without isolation, and answers any
+ *   update or query other than a read by `_id` by scanning the collection);
+ * - every input is applied with one atomic insert that holds the pair's new state, the decisions
+ *   that made it (the history) and the autobooks it made (the outbox).
  */
 export interface PairVersionDocument {
+  /** `pairVersionId(pairKey, version)` */
   _id: string;
   pairKey: string;
   clientId: string;
@@ -17,27 +19,27 @@ export interface PairVersionDocument {
   version: number;
   state: PairState;
   entries: HistoryEntry[];
+  /** Autobooks made by this version, to be published. */
   autobooked: SessionAutobooked[];
-  /** True until every autobook of this version is on the topic. */
-  outboxPending: boolean;
   at: Date;
 }
 
-/**
- * The latest version of each pair, for reads by key: a cache of `pair_versions`. Writers that find
- * it behind (a crash between the insert and this write, or a racing writer) bring it forward.
- */
-export interface PairHeadDocument {
+/** One per pair, inserted with its first version: the list of a client's coaches. */
+export interface ClientPairDocument {
   _id: string;
   clientId: string;
   coachId: string;
-  version: number;
-  state: PairState;
-  updatedAt: Date;
+}
+
+/** One per autobook the broker has acknowledged (`_id` = its eventId): the outbox is done with it. */
+export interface PublishedAutobookDocument {
+  _id: string;
+  at: Date;
 }
 
 export const PAIR_VERSIONS_COLLECTION = 'pair_versions';
-export const PAIRS_COLLECTION = 'pairs';
+export const CLIENT_PAIRS_COLLECTION = 'client_pairs';
+export const PUBLISHED_AUTOBOOKS_COLLECTION = 'published_autobooks';
 
 // Untyped on purpose: `state`, `entries` and `autobooked` are the domain's plain objects, stored as they are.
 export const pairVersionSchema = new Schema(
@@ -50,26 +52,26 @@ export const pairVersionSchema = new Schema(
     state: { type: Schema.Types.Mixed, required: true },
     entries: { type: [Schema.Types.Mixed], default: [] },
     autobooked: { type: [Schema.Types.Mixed], default: [] },
-    outboxPending: { type: Boolean, required: true },
     at: { type: Date, required: true },
   },
   { collection: PAIR_VERSIONS_COLLECTION, versionKey: false, minimize: false },
 );
-pairVersionSchema.index({ pairKey: 1, version: -1 });
-pairVersionSchema.index({ outboxPending: 1 });
+pairVersionSchema.index({ at: 1 });
 
-export const pairHeadSchema = new Schema(
+export const clientPairSchema = new Schema(
   {
     _id: { type: String, required: true },
     clientId: { type: String, required: true },
     coachId: { type: String, required: true },
-    version: { type: Number, required: true },
-    state: { type: Schema.Types.Mixed, required: true },
-    updatedAt: { type: Date, required: true },
   },
-  { collection: PAIRS_COLLECTION, versionKey: false, minimize: false },
+  { collection: CLIENT_PAIRS_COLLECTION, versionKey: false },
 );
-pairHeadSchema.index({ clientId: 1 });
+clientPairSchema.index({ clientId: 1 });
+
+export const publishedAutobookSchema = new Schema(
+  { _id: { type: String, required: true }, at: { type: Date, required: true } },
+  { collection: PUBLISHED_AUTOBOOKS_COLLECTION, versionKey: false },
+);
 
 /** The pair's key: unambiguous whatever characters the ids contain. */
 export function pairKey(clientId: string, coachId: string): string {

@@ -1,26 +1,25 @@
 import { SessionAutobooked } from '@app/contracts';
 import { Injectable, Logger } from '@nestjs/common';
-import { HistoryEntry, PairState, PairView, RenewalInput, decide, pairOf, toPairView } from '../domain';
+import { HistoryEntry, PairState, PairView, RenewalInput, autobookedEvent, decide, pairOf, toPairView } from '../domain';
 import { RenewalMetrics } from '../observability/renewal.metrics';
 import { autobookEventId } from './autobook-id';
 import { AutobookOutbox } from './autobook.outbox';
 import { Clock } from './clock';
-import { OutboxItem, PairRepository, StoredPair, VersionConflictError } from './pair.repository';
+import { PairRepository, StoredPair, VersionConflictError, VersionWrite } from './pair.repository';
 import { pairKey } from './pair.schema';
 
 const MAX_CONFLICTS = 20;
-const PAIR_CONCURRENCY = 16;
 
 export interface AppliedPair {
   stored: StoredPair;
   entries: HistoryEntry[];
   autobooked: SessionAutobooked[];
-  outbox: OutboxItem | null;
 }
 
 /**
- * Feeds inputs to the renewal policy and carries out its decisions: one read and one conditional write
- * per pair for any number of its inputs, then the new autobooks are published from the outbox.
+ * Feeds inputs to the renewal policy and carries out its decisions: for a chunk of inputs, the pairs
+ * are read (from memory when this process wrote them last), decided, and written with one insert of
+ * a new version per pair, all in one round trip; then the new autobooks are published.
  */
 @Injectable()
 export class RenewalService {
@@ -33,60 +32,67 @@ export class RenewalService {
     private readonly metrics: RenewalMetrics,
   ) {}
 
-  /** Applies inputs (in order within each pair) and makes their effects durable before resolving. */
-  async apply(inputs: RenewalInput[]): Promise<AppliedPair[]> {
+  /**
+   * Applies inputs (in order within each pair) and resolves once their effects are durable and their
+   * autobooks acknowledged by the broker; throws (to be retried) otherwise.
+   */
+  async apply(inputs: RenewalInput[], options: { mustPublish: boolean } = { mustPublish: true }): Promise<AppliedPair[]> {
     const groups = new Map<string, RenewalInput[]>();
     for (const input of inputs) {
       const { clientId, coachId } = pairOf(input);
       const key = pairKey(clientId, coachId);
       groups.set(key, [...(groups.get(key) ?? []), input]);
     }
-    const known = await this.pairs.findMany([...groups.keys()]);
+    let pending = [...groups.keys()];
     const applied: AppliedPair[] = [];
-    const queue = [...groups];
-    const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const [key, pairInputs] = next;
-        applied.push(await this.applyToPair(known.get(key) ?? null, pairInputs));
+    const toPublish: SessionAutobooked[] = [];
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > MAX_CONFLICTS) throw new VersionConflictError(`pairs kept changing under this writer: ${pending.join(', ')}`);
+      if (round > 0) this.metrics.versionConflicts.inc(pending.length);
+      const now = this.clock.now();
+      const loaded = await this.pairs.load(pending);
+      const writes = pending.map((key) => this.decideAll(loaded.get(key) ?? null, groups.get(key)!, now));
+      // A pair read cold may hold autobooks of a crashed writer that never reached the broker.
+      for (const key of pending) {
+        const stored = loaded.get(key);
+        if (stored?.cold) toPublish.push(...(await this.outbox.unacknowledged(stored.state.autobooks.map((a) => autobookedEvent(stored.state, a)), now)));
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(PAIR_CONCURRENCY, queue.length) }, worker));
-    // Durable already; publishing now only saves the sweep a trip. A failure here is left to the sweep.
-    await this.outbox.publish(applied.flatMap((a) => (a.outbox ? [a.outbox] : []))).catch((error) =>
-      this.logger.warn({ message: 'publishing autobooks failed; the outbox sweep retries', error: String(error) }),
-    );
+      const { saved, conflicts } = await this.pairs.insertVersions(writes.map((w) => w.write), now);
+      const byKey = new Map(saved.map((s) => [s.key, s]));
+      for (const { write, inputs: pairInputs } of writes) {
+        const stored = byKey.get(pairKey(write.clientId, write.coachId));
+        if (!stored) continue;
+        applied.push({ stored, entries: write.entries, autobooked: write.autobooked });
+        toPublish.push(...write.autobooked);
+        this.record(pairInputs, write.entries, write.autobooked);
+      }
+      pending = conflicts;
+    }
+    await this.outbox.publish(toPublish).catch((error) => {
+      // Stored either way: the outbox retries. A consumer does not move its offsets until the broker has them.
+      if (options.mustPublish) throw error;
+    });
     return applied;
   }
 
   /** The client's switch through the API (R1, R2, R6, R8); domain refusals are thrown as DomainError. */
   async setEnrollment(clientId: string, coachId: string, enrolled: boolean): Promise<{ view: PairView; autobooked: SessionAutobooked | null }> {
-    const [result] = await this.apply([{ type: 'enrollment', clientId, coachId, enrolled }]);
+    const [result] = await this.apply([{ type: 'enrollment', clientId, coachId, enrolled }], { mustPublish: false });
     return { view: toPairView(result.stored.state), autobooked: result.autobooked[0] ?? null };
   }
 
-  private async applyToPair(stored: StoredPair | null, inputs: RenewalInput[]): Promise<AppliedPair> {
+  private decideAll(stored: StoredPair | null, inputs: RenewalInput[], now: Date): { write: VersionWrite; inputs: RenewalInput[] } {
     const { clientId, coachId } = pairOf(inputs[0]);
-    for (let conflicts = 0; ; conflicts++) {
-      const now = this.clock.now();
-      let state: PairState | null = stored?.state ?? null;
-      const entries: HistoryEntry[] = [];
-      const autobooked: SessionAutobooked[] = [];
-      for (const input of inputs) {
-        const decision = decide(state, input, { now: now.toISOString(), autobookEventId });
-        state = decision.state;
-        entries.push(decision.entry);
-        if (decision.autobooked) autobooked.push(decision.autobooked);
-      }
-      try {
-        const saved = await this.pairs.save(stored, clientId, coachId, { state: state!, entries, autobooked }, now);
-        this.record(inputs, entries, autobooked);
-        return { stored: saved.stored, entries, autobooked, outbox: saved.outbox };
-      } catch (error) {
-        if (!(error instanceof VersionConflictError) || conflicts >= MAX_CONFLICTS) throw error;
-        this.metrics.versionConflicts.inc();
-        stored = await this.pairs.find(clientId, coachId);
-      }
+    let state: PairState | null = stored?.state ?? null;
+    const entries: HistoryEntry[] = [];
+    const autobooked: SessionAutobooked[] = [];
+    for (const input of inputs) {
+      const decision = decide(state, input, { now: now.toISOString(), autobookEventId });
+      state = decision.state;
+      entries.push(decision.entry);
+      if (decision.autobooked) autobooked.push(decision.autobooked);
     }
+    return { write: { previous: stored, clientId, coachId, state: state!, entries, autobooked }, inputs };
   }
 
   private record(inputs: RenewalInput[], entries: HistoryEntry[], autobooked: SessionAutobooked[]): void {

@@ -88,7 +88,8 @@ export class InboundConsumer {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30000,
+      // A crashed member is noticed within 10 s; heartbeats go on during retries and long sends.
+      sessionTimeout: 10000,
       heartbeatInterval: 3000,
       maxWaitTimeInMs: 100,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
