@@ -1,5 +1,6 @@
 // Test data for the domain specs. Plain functions, no test-runner globals, so it compiles with the app.
 import type { Contact, Money, PackageBooked, SessionCompleted } from '@app/contracts';
+import { A_CLIENT, A_COACH, aPackageBooked, aSessionCompleted } from '@app/contracts/testing/builders';
 import type { Decision } from '../decision';
 import type { PairState } from '../pair-state';
 import type { EnrollmentInput, PackageBookedInput, RenewalInput, SessionCompletedInput } from '../renewal-input';
@@ -7,41 +8,15 @@ import { decide, DecideContext } from '../renewal-policy';
 
 export const CLIENT_ID = 'client-1';
 export const COACH_ID = 'coach-1';
-export const CLIENT: Contact = { name: 'Cleo Client', email: 'cleo@example.com' };
-export const COACH: Contact = { name: 'Cody Coach', email: 'cody@example.com' };
+export const CLIENT: Contact = A_CLIENT;
+export const COACH: Contact = A_COACH;
 
 export function usd(amount: number): Money {
   return { amount, currency: 'USD' };
 }
 
-export function aPackageBooked(overrides: Partial<PackageBooked> = {}): PackageBooked {
-  const packageId = overrides.packageId ?? 'p1';
-  return {
-    eventId: `booked-${packageId}`,
-    occurredAt: '2026-11-01T10:00:00Z',
-    packageId,
-    clientId: CLIENT_ID,
-    coachId: COACH_ID,
-    sessionCount: 3,
-    price: usd(25000),
-    autoRenewal: true,
-    client: CLIENT,
-    coach: COACH,
-    ...overrides,
-  };
-}
-
-export function aSessionCompleted(overrides: Partial<SessionCompleted> = {}): SessionCompleted {
-  const sessionId = overrides.sessionId ?? 's1';
-  return {
-    eventId: `completed-${sessionId}`,
-    occurredAt: '2026-11-02T10:00:00Z',
-    sessionId,
-    clientId: CLIENT_ID,
-    coachId: COACH_ID,
-    ...overrides,
-  };
-}
+// The contract builders already make a valid pair (client-1 with coach-1, 3 sessions for USD 250.00).
+export { aPackageBooked, aSessionCompleted };
 
 /** The input of a `package.booked` event. */
 export function booked(overrides: Partial<PackageBooked> = {}): PackageBookedInput {
