@@ -97,8 +97,12 @@ function renderTable(r) {
     }
     lines.push(...table(rows).split('\n').map((l) => `  ${l}`));
     if (rp.ratio !== undefined || rp.steadyRatio !== undefined) lines.push(`  ratio service / bare pipe: ${fmt(rp.ratio, 3)} (wall), ${fmt(rp.steadyRatio, 3)} (steady 10-90%)`);
+    else if (rp.service?.timedOut && rp.barePipe?.inputsPerSecond) lines.push(`  ratio service / bare pipe: ${fmt(rp.service.partialInputsPerSecond / rp.barePipe.inputsPerSecond, 4)} (the service's rate until it was given up on)`);
     if (rp.service) {
-      lines.push(`  autobooks: ${fmt(rp.service.autobooksDistinct)} distinct of ${fmt(rp.expectedAutobooks)} expected, ${fmt(rp.service.autobookMessages)} messages; all inputs committed after ${fmt(rp.service.appliedSeconds, 1)} s`);
+      const committedText = rp.service.timedOut
+        ? `given up after ${fmt(rp.service.seconds, 0)} s (--timeout) with ${fmt(rp.service.committed)} of ${fmt(rp.inputs)} inputs committed`
+        : `all inputs committed after ${fmt(rp.service.appliedSeconds, 1)} s`;
+      lines.push(`  autobooks: ${fmt(rp.service.autobooksDistinct)} distinct of ${fmt(rp.expectedAutobooks)} expected, ${fmt(rp.service.autobookMessages)} messages; ${committedText}`);
       lines.push(`  database: ${dbLine(rp.service.db)}`);
       const rate = rp.service.inputsPerSecond ?? rp.service.partialInputsPerSecond;
       if (rp.service.db && rate) {
