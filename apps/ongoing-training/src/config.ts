@@ -11,8 +11,10 @@ const schema = z
     /** Required, except in the local demo where a throwaway secret is generated. */
     AUTH_JWT_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'must be at least 32 characters').optional()),
     DEMO_MODE: env.bool(false),
-    /** Inputs of one partition applied together (one read and one write per pair in them). */
+    /** Inputs of one partition applied together (one insert for all the pairs in them). */
     APPLY_CHUNK_SIZE: env.int(200, 1, 5000),
+    /** Partitions applied at the same time; chunks that share a pair still take turns. */
+    APPLY_PARTITIONS_CONCURRENTLY: env.int(3, 1, 64),
     /** After a failed publish, how often the autobooks not yet on the topic are tried again. */
     OUTBOX_RETRY_MS: env.int(5000, 100, 600000),
   })

@@ -17,6 +17,10 @@ export const OUTBOX_RECOVERY_MS = 24 * 60 * 60 * 1000;
 export class AutobookOutbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AutobookOutbox.name);
   private readonly unpublished = new Map<string, SessionAutobooked>();
+  /** Acknowledged by the broker, not yet recorded as published. */
+  private readonly acknowledged = new Set<string>();
+  private recording: Promise<void> | null = null;
+  private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private retryMs = 5000;
 
@@ -36,8 +40,12 @@ export class AutobookOutbox implements OnApplicationBootstrap, OnApplicationShut
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    // The last records, so that the next start does not publish these again.
+    await this.recording;
+    this.stopped = true;
+    await this.recordAcknowledged();
   }
 
   /** Publishes the autobooks and records them as published. Throws when the broker does not take them. */
@@ -53,7 +61,31 @@ export class AutobookOutbox implements OnApplicationBootstrap, OnApplicationShut
     this.metrics.autobooksPublished.inc(autobooks.length);
     for (const a of autobooks) this.unpublished.delete(a.eventId);
     this.metrics.outboxBacklog.set(this.unpublished.size);
-    await this.pairs.markPublished(autobooks.map((a) => a.eventId), new Date());
+    for (const a of autobooks) this.acknowledged.add(a.eventId);
+    void this.recordAcknowledged();
+  }
+
+  /**
+   * Records acknowledged autobooks in the background, many per insert, off the path of the next input:
+   * the record only spares a restart from publishing them again (same eventId), so losing the last few
+   * in a crash costs duplicates that consumers drop, never a lost or doubled booking.
+   */
+  private async recordAcknowledged(): Promise<void> {
+    if (this.recording || this.acknowledged.size === 0) return this.recording ?? undefined;
+    const eventIds = [...this.acknowledged];
+    this.acknowledged.clear();
+    this.recording = this.pairs
+      .markPublished(eventIds, new Date())
+      .catch((error) => {
+        for (const id of eventIds) this.acknowledged.add(id);
+        this.logger.warn({ message: 'recording published autobooks failed, will retry', count: eventIds.length, error: String(error) });
+      })
+      .finally(() => {
+        this.recording = null;
+      });
+    await this.recording;
+    // What was acknowledged meanwhile goes in the next insert.
+    if (this.acknowledged.size > 0 && !this.stopped) void this.recordAcknowledged();
   }
 
   /** Of these stored autobooks, the recent ones the broker has not acknowledged. */
@@ -68,8 +100,10 @@ export class AutobookOutbox implements OnApplicationBootstrap, OnApplicationShut
   async recover(): Promise<void> {
     try {
       const now = new Date();
-      const stored = await this.pairs.autobooksSince(new Date(now.getTime() - OUTBOX_RECOVERY_MS));
-      const missing = await this.unacknowledged(stored, now);
+      const since = new Date(now.getTime() - OUTBOX_RECOVERY_MS);
+      // Two queries, whatever the number of autobooks: an acknowledgement is recorded after the autobook is stored.
+      const [stored, published] = await Promise.all([this.pairs.autobooksSince(since), this.pairs.publishedSince(since)]);
+      const missing = stored.filter((a) => now.getTime() - Date.parse(a.occurredAt) < OUTBOX_RECOVERY_MS && !published.has(a.eventId));
       if (missing.length > 0) this.logger.log({ message: 'publishing autobooks left unpublished', count: missing.length });
       await this.publish(missing);
     } catch (error) {
@@ -78,6 +112,7 @@ export class AutobookOutbox implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async retry(): Promise<void> {
+    void this.recordAcknowledged();
     if (this.unpublished.size === 0) return;
     await this.publish([...this.unpublished.values()]).catch((error) =>
       this.logger.warn({ message: 'publishing autobooks failed again, will retry', count: this.unpublished.size, error: String(error) }),

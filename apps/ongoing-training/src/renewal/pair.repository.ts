@@ -74,9 +74,16 @@ export class PairRepository {
     }
   }
 
-  /** The latest version of each pair (null: nothing known yet). */
-  async load(keys: string[]): Promise<Map<string, StoredPair | null>> {
-    const found = await Promise.all(keys.map(async (key) => [key, this.latest.get(key) ?? (await this.readLatest(key))] as const));
+  /**
+   * The latest version of each pair (null: nothing known yet). With `unknownAsNew`, a pair this process
+   * holds nothing of is taken to be new without a read: its first version is then inserted as version 1,
+   * which fails on the unique `_id` when the pair exists after all, and the pair is read and decided
+   * again. A replay of new pairs, and every pair this process wrote last, costs no read at all.
+   */
+  async load(keys: string[], options: { unknownAsNew: boolean } = { unknownAsNew: false }): Promise<Map<string, StoredPair | null>> {
+    const found = await Promise.all(
+      keys.map(async (key) => [key, this.latest.get(key) ?? (options.unknownAsNew ? null : await this.readLatest(key))] as const),
+    );
     return new Map(found);
   }
 
@@ -132,13 +139,22 @@ export class PairRepository {
       };
     });
     const failed = new Set<number>();
+    // A pair's entry in its client's list goes in alongside its first version: should the version lose
+    // to another writer's, that writer's pair is the same pair; should it fail, the list skips pairs
+    // without a version.
+    const firsts = docs.filter((d) => d.version === 1).map((d) => ({ _id: d.pairKey, clientId: d.clientId, coachId: d.coachId }));
+    const listed = firsts.length > 0 ? this.clientPairs.collection.insertMany(firsts as never[], { ordered: false }).catch(ignoreDuplicates) : null;
     try {
       await this.versions.collection.insertMany(docs as never[], { ordered: false });
     } catch (error) {
       const writeErrors = (error as { writeErrors?: { index: number; code: number }[] }).writeErrors;
-      if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) throw error;
+      if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) {
+        await listed?.catch(() => undefined);
+        throw error;
+      }
       for (const e of writeErrors) failed.add(e.index);
     }
+    await listed;
     const saved: StoredPair[] = [];
     const conflicts: string[] = [];
     docs.forEach((doc, i) => {
@@ -151,8 +167,6 @@ export class PairRepository {
       this.remember(stored);
       saved.push(stored);
     });
-    const firsts = docs.filter((d, i) => d.version === 1 && !failed.has(i)).map((d) => ({ _id: d.pairKey, clientId: d.clientId, coachId: d.coachId }));
-    if (firsts.length > 0) await this.clientPairs.collection.insertMany(firsts as never[], { ordered: false }).catch(ignoreDuplicates);
     return { saved, conflicts };
   }
 
@@ -160,6 +174,12 @@ export class PairRepository {
   async publishedAmong(eventIds: string[]): Promise<Set<string>> {
     const found = await Promise.all(eventIds.map((id) => this.published.findById(id, { _id: 1 }).lean().exec()));
     return new Set(eventIds.filter((_, i) => found[i] !== null));
+  }
+
+  /** Autobooks the broker acknowledged since `since`: one query, for the outbox sweep at start. */
+  async publishedSince(since: Date): Promise<Set<string>> {
+    const docs = await this.published.find({ at: { $gte: since } }, { _id: 1 }).lean<{ _id: string }[]>().exec();
+    return new Set(docs.map((d) => d._id));
   }
 
   async markPublished(eventIds: string[], now: Date): Promise<void> {

@@ -72,6 +72,7 @@ export const publishedAutobookSchema = new Schema(
   { _id: { type: String, required: true }, at: { type: Date, required: true } },
   { collection: PUBLISHED_AUTOBOOKS_COLLECTION, versionKey: false },
 );
+publishedAutobookSchema.index({ at: 1 });
 
 /** The pair's key: unambiguous whatever characters the ids contain. */
 export function pairKey(clientId: string, coachId: string): string {

@@ -34,6 +34,7 @@ export class RenewalConsumer implements OnApplicationBootstrap, OnApplicationShu
       publisher: this.publisher,
       logger: this.logger,
       chunkSize: this.config.APPLY_CHUNK_SIZE,
+      partitionsConsumedConcurrently: this.config.APPLY_PARTITIONS_CONCURRENTLY,
       routes: [
         inboundRoute(TOPICS.PACKAGE_BOOKED, (items) => this.apply(items, (event) => ({ type: 'package.booked', event }))),
         inboundRoute(TOPICS.SESSION_COMPLETED, (items) => this.apply(items, (event) => ({ type: 'session.completed', event }))),
@@ -56,7 +57,7 @@ export class RenewalConsumer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async apply<P>(items: InboundItem<P>[], toInput: (event: P) => RenewalInput): Promise<void> {
-    await this.renewals.apply(items.map((i) => toInput(i.payload)));
+    await this.renewals.apply(items.map((i) => toInput(i.payload)), { mustPublish: true, unknownAsNew: true });
     for (const item of items) {
       const { eventId, clientId, coachId } = item.payload as { eventId: string; clientId: string; coachId: string };
       this.logger.debug({ message: 'applied', ...item.meta, eventId, clientId, coachId });

@@ -6,9 +6,17 @@ import { autobookEventId } from './autobook-id';
 import { AutobookOutbox } from './autobook.outbox';
 import { Clock } from './clock';
 import { PairRepository, StoredPair, VersionConflictError, VersionWrite } from './pair.repository';
+import { PairLocks } from './pair-locks';
 import { pairKey } from './pair.schema';
 
 const MAX_CONFLICTS = 20;
+
+export interface ApplyOptions {
+  /** Throw when the broker does not acknowledge the autobooks (the outbox retries them either way). */
+  mustPublish: boolean;
+  /** Take pairs this process holds nothing of to be new, unread (see PairRepository.load). */
+  unknownAsNew: boolean;
+}
 
 export interface AppliedPair {
   stored: StoredPair;
@@ -24,6 +32,7 @@ export interface AppliedPair {
 @Injectable()
 export class RenewalService {
   private readonly logger = new Logger(RenewalService.name);
+  private readonly locks = new PairLocks();
 
   constructor(
     private readonly pairs: PairRepository,
@@ -36,13 +45,21 @@ export class RenewalService {
    * Applies inputs (in order within each pair) and resolves once their effects are durable and their
    * autobooks acknowledged by the broker; throws (to be retried) otherwise.
    */
-  async apply(inputs: RenewalInput[], options: { mustPublish: boolean } = { mustPublish: true }): Promise<AppliedPair[]> {
+  async apply(inputs: RenewalInput[], options: ApplyOptions = { mustPublish: true, unknownAsNew: true }): Promise<AppliedPair[]> {
     const groups = new Map<string, RenewalInput[]>();
     for (const input of inputs) {
       const { clientId, coachId } = pairOf(input);
       const key = pairKey(clientId, coachId);
-      groups.set(key, [...(groups.get(key) ?? []), input]);
+      const group = groups.get(key);
+      if (group) group.push(input);
+      else groups.set(key, [input]);
     }
+    // Pairs shared with a chunk of another partition (or an API call) wait for it: no version conflict
+    // within this process, and each pair's autobooks reach the topic in sequence order.
+    return this.locks.run(groups.keys(), () => this.applyGroups(groups, options));
+  }
+
+  private async applyGroups(groups: Map<string, RenewalInput[]>, options: ApplyOptions): Promise<AppliedPair[]> {
     let pending = [...groups.keys()];
     const applied: AppliedPair[] = [];
     const toPublish: SessionAutobooked[] = [];
@@ -50,7 +67,8 @@ export class RenewalService {
       if (round > MAX_CONFLICTS) throw new VersionConflictError(`pairs kept changing under this writer: ${pending.join(', ')}`);
       if (round > 0) this.metrics.versionConflicts.inc(pending.length);
       const now = this.clock.now();
-      const loaded = await this.pairs.load(pending);
+      // A guess that a pair is new is checked by the insert; after a conflict the pair is read.
+      const loaded = await this.pairs.load(pending, { unknownAsNew: options.unknownAsNew && round === 0 });
       const writes = pending.map((key) => this.decideAll(loaded.get(key) ?? null, groups.get(key)!, now));
       // A pair read cold may hold autobooks of a crashed writer that never reached the broker.
       for (const key of pending) {
@@ -77,7 +95,8 @@ export class RenewalService {
 
   /** The client's switch through the API (R1, R2, R6, R8); domain refusals are thrown as DomainError. */
   async setEnrollment(clientId: string, coachId: string, enrolled: boolean): Promise<{ view: PairView; autobooked: SessionAutobooked | null }> {
-    const [result] = await this.apply([{ type: 'enrollment', clientId, coachId, enrolled }], { mustPublish: false });
+    // Read, not guessed: a refusal (no package yet) must come from what is stored.
+    const [result] = await this.apply([{ type: 'enrollment', clientId, coachId, enrolled }], { mustPublish: false, unknownAsNew: false });
     return { view: toPairView(result.stored.state), autobooked: result.autobooked[0] ?? null };
   }
 
