@@ -10,7 +10,7 @@
 // kafkajs consumer). If dist/ does not have them, the values below (as of this writing) are used.
 //
 // Env: BARE_BROKERS (comma-separated), BARE_TOPICS (comma-separated), BARE_OUT_TOPIC, BARE_GROUP_ID,
-// BARE_CHUNK_SIZE (200). Started and stopped (SIGTERM) by bench/run-bench.js; prints one JSON line
+// BARE_CHUNK_SIZE (200), BARE_PARTITIONS_CONCURRENTLY (1; the bench passes the service's). Started and stopped (SIGTERM) by bench/run-bench.js; prints one JSON line
 // `{"settings": ...}` on stdout at start.
 
 const path = require('node:path');
@@ -23,6 +23,7 @@ const topics = process.env.BARE_TOPICS.split(',');
 const outTopic = process.env.BARE_OUT_TOPIC;
 const groupId = process.env.BARE_GROUP_ID;
 const chunkSize = Number(process.env.BARE_CHUNK_SIZE || 200);
+const partitionsConcurrently = Number(process.env.BARE_PARTITIONS_CONCURRENTLY || 1);
 
 const quiet = { log() {}, warn() {}, error() {}, debug() {}, verbose() {} };
 
@@ -105,6 +106,7 @@ let consumer = null;
 
 async function main() {
   setup = await settings();
+  setup.runOptions = { ...setup.runOptions, partitionsConsumedConcurrently: partitionsConcurrently };
   process.stdout.write(`${JSON.stringify({ settings: { source: setup.source, consumer: setup.consumerOptions, run: setup.runOptions, chunkSize } })}\n`);
   consumer = setup.kafka.consumer({ ...setup.consumerOptions, groupId });
   await setup.connectProducer();

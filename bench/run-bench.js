@@ -309,7 +309,7 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
       BARE_TOPICS: inputTopics.join(','),
       BARE_OUT_TOPIC: bareOut,
       BARE_GROUP_ID: groupId,
-      BARE_CHUNK_SIZE: String(opts.chunkSize ?? 200),
+      ...barePipeApplySettings(opts),
     });
     cpu.add('barePipe', pipe.pid);
     log(`bare pipe started (pid ${pipe.pid})`);
@@ -459,6 +459,18 @@ async function countDocuments(uri) {
   } finally {
     await connection?.close().catch(() => undefined);
   }
+}
+
+/**
+ * The bare pipe applies inputs in the chunks and with the partition concurrency the service runs
+ * with: read from the service's own config loader in dist/ (its defaults, or what --chunk-size and
+ * --service-env set).
+ */
+function barePipeApplySettings(opts) {
+  const { loadOngoingTrainingConfig } = require(path.join(ROOT, 'dist/apps/ongoing-training/apps/ongoing-training/src/config.js'));
+  const env = { DEMO_MODE: 'true', ...(opts.chunkSize ? { APPLY_CHUNK_SIZE: String(opts.chunkSize) } : {}), ...opts.serviceEnv };
+  const config = loadOngoingTrainingConfig(env);
+  return { BARE_CHUNK_SIZE: String(config.APPLY_CHUNK_SIZE), BARE_PARTITIONS_CONCURRENTLY: String(config.APPLY_PARTITIONS_CONCURRENTLY) };
 }
 
 function serviceEnv({ opts, infra, prefix, groupId, mongoUri }) {

@@ -43,6 +43,9 @@ export interface VersionWrite {
 /** Latest versions kept in memory: most inputs of a pair follow each other on one partition. */
 const CACHE_LIMIT = 50_000;
 
+/** From this many pairs up, unknown pairs are read with two queries for all rather than probes per pair. */
+const BATCH_READ_FROM = 4;
+
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 
 /**
@@ -81,10 +84,16 @@ export class PairRepository {
    * again. A replay of new pairs, and every pair this process wrote last, costs no read at all.
    */
   async load(keys: string[], options: { unknownAsNew: boolean } = { unknownAsNew: false }): Promise<Map<string, StoredPair | null>> {
-    const found = await Promise.all(
-      keys.map(async (key) => [key, this.latest.get(key) ?? (options.unknownAsNew ? null : await this.readLatest(key))] as const),
-    );
-    return new Map(found);
+    const found = new Map<string, StoredPair | null>();
+    const unknown: string[] = [];
+    for (const key of keys) {
+      const cached = this.latest.get(key);
+      if (cached) found.set(key, cached);
+      else if (options.unknownAsNew) found.set(key, null);
+      else unknown.push(key);
+    }
+    for (const [key, stored] of await this.readLatestMany(unknown)) found.set(key, stored);
+    return found;
   }
 
   async find(clientId: string, coachId: string): Promise<StoredPair | null> {
@@ -200,6 +209,29 @@ export class PairRepository {
     this.latest.delete(stored.key);
     this.latest.set(stored.key, stored);
     if (this.latest.size > CACHE_LIMIT) this.latest.delete(this.latest.keys().next().value!);
+  }
+
+  /**
+   * The latest versions of several pairs. A few are found by `_id` probes; more with two queries for
+   * all of them (their version numbers, then those versions), which on a server that scans for every
+   * query (FerretDB) costs two scans instead of a few per pair.
+   */
+  private async readLatestMany(keys: string[]): Promise<Map<string, StoredPair | null>> {
+    if (keys.length <= BATCH_READ_FROM) return new Map(await Promise.all(keys.map(async (key) => [key, await this.readLatest(key)] as const)));
+    const heads = await this.versions.find({ pairKey: { $in: keys } }, { _id: 0, pairKey: 1, version: 1 }).lean<Pick<PairVersionDocument, 'pairKey' | 'version'>[]>().exec();
+    const top = new Map<string, number>();
+    for (const { pairKey: key, version } of heads) top.set(key, Math.max(version, top.get(key) ?? 0));
+    const ids = [...top].map(([key, version]) => pairVersionId(key, version));
+    const docs =
+      ids.length === 0
+        ? []
+        : await this.versions.find({ _id: { $in: ids } }, { pairKey: 1, version: 1, state: 1 }).lean<Pick<PairVersionDocument, 'pairKey' | 'version' | 'state'>[]>().exec();
+    const found = new Map<string, StoredPair | null>(keys.map((key) => [key, null]));
+    for (const doc of docs) {
+      this.remember({ key: doc.pairKey, version: doc.version, state: doc.state });
+      found.set(doc.pairKey, { key: doc.pairKey, version: doc.version, state: doc.state, cold: true });
+    }
+    return found;
   }
 
   private async readLatest(key: string): Promise<StoredPair | null> {

@@ -57,6 +57,7 @@ export const pairVersionSchema = new Schema(
   { collection: PAIR_VERSIONS_COLLECTION, versionKey: false, minimize: false },
 );
 pairVersionSchema.index({ at: 1 });
+pairVersionSchema.index({ pairKey: 1, version: -1 });
 
 export const clientPairSchema = new Schema(
   {
