@@ -12,7 +12,7 @@ const schema = z
     AUTH_JWT_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'must be at least 32 characters').optional()),
     DEMO_MODE: env.bool(false),
     /** Inputs of one partition applied together (one insert for all the pairs in them). */
-    APPLY_CHUNK_SIZE: env.int(200, 1, 5000),
+    APPLY_CHUNK_SIZE: env.int(1000, 1, 5000),
     /** Partitions applied at the same time; chunks that share a pair still take turns. */
     APPLY_PARTITIONS_CONCURRENTLY: env.int(3, 1, 64),
     /** After a failed publish, how often the autobooks not yet on the topic are tried again. */
