@@ -38,7 +38,7 @@ const SPEC = {
   seconds: { type: 'number', min: 1, help: 'latency: seconds of measured steady load (60; quick 10)' },
   warmup: { type: 'number', min: 0, help: 'latency: seconds of load before measuring (5; quick 2)' },
   partitions: { type: 'number', min: 1, help: 'partitions of every topic (3)' },
-  'chunk-size': { type: 'number', min: 1, help: "APPLY_CHUNK_SIZE of the service and the bare pipe (the service's default, 200)" },
+  'chunk-size': { type: 'number', min: 1, help: "APPLY_CHUNK_SIZE of the service and the bare pipe (default: the service's own)" },
   'service-env': { type: 'string', help: 'extra environment of the service, KEY=VALUE[,KEY=VALUE...] (e.g. OUTBOX_RETRY_MS=2000)' },
   'active-pairs': { type: 'number', min: 1, help: 'latency: pairs in progress at a time (50)' },
   'log-level': { type: 'string', help: 'LOG_LEVEL of the apps (log, as in production)' },
