@@ -13,7 +13,7 @@ import { Mailer } from './mailer';
 /** How long a claim on an email holds while its sender works on it. */
 const LEASE_MS = 5 * 60 * 1000;
 
-export type DeliveryOutcome = 'sent' | 'already-sent' | { failed: string; earlier?: true };
+export type DeliveryOutcome = 'sent' | 'already-sent' | { failed: string };
 
 /**
  * Sends the two emails of an autobook (R9), side by side, each exactly once per (eventId, recipient):
@@ -79,7 +79,7 @@ export class NotificationService implements BeforeApplicationShutdown {
     const id = deliveryId(event.eventId, recipient);
     if (claim === 'already-sent') return 'already-sent';
     if (claim === 'busy') throw new TransientError(`email ${id} is being sent by another instance`);
-    if (typeof claim === 'object') return { failed: claim.failed, earlier: true };
+    if (typeof claim === 'object') return claim;
     const log = { eventId: event.eventId, clientId: event.clientId, coachId: event.coachId, recipient };
     for (let attempt = 1; ; attempt++) {
       const started = process.hrtime.bigint();
