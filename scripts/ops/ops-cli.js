@@ -124,9 +124,9 @@ Options:
   deliveries: {
     help: `Usage: npm run ops -- deliveries [--status failed|sending|sent|all] [--event <eventId>] [--limit <n>] [--mongodb-uri <uri>] [--json]
 
-Lists the notifier's delivery ledger (the deliveries collection), newest first: one entry per email
-(autobook eventId, recipient), with its status, attempts and last error. Default: the failed ones, which
-"resend" can send again.
+Lists the notifier's delivery ledger (its claims in deliveries, with their outcomes in
+delivery_outcomes), newest first: one entry per email (autobook eventId, recipient), with its status,
+attempts and last error. Default: the failed ones, which "resend" can send again.
 
 Options:
   --status <status>     failed (default), sending, sent, or all

@@ -4,7 +4,8 @@
 // resend runs the notifier's own NotificationService.resend() from the build, with its collaborators
 // made by hand instead of by Nest's injector (they are plain classes): it reopens the failed ledger entry,
 // claims it like the notifier does, renders the email from the event the ledger keeps, sends it with the
-// same Message-ID and marks it sent. Nothing goes back on a topic, so other consumers of
+// same Message-ID and records it sent. The ledger's entries are read through the notifier's own
+// DeliveryRepository, which puts each claim together with its outcome. Nothing goes back on a topic, so other consumers of
 // session.autobooked (booking, billing) see nothing, and no running notifier is needed.
 
 const { CliError, UsageError } = require('../lib/errors');

@@ -34,6 +34,9 @@ describe('notifier: exactly one email per recipient and autobook (R10)', () => {
     const ledger = await world.ledger();
     expect(await ledger.countDocuments({ eventId: event.eventId })).toBe(2);
     expect(await ledger.countDocuments({ eventId: event.eventId, status: 'sent', attempts: 1 })).toBe(2);
+    // One outcome per email, and the copies were answered from it: the claims were never taken over.
+    expect(await ledger.outcomes.countDocuments({ eventId: event.eventId })).toBe(2);
+    for (const claim of await ledger.claims.find({ eventId: event.eventId }).toArray()) expect(claim.updatedAt).toEqual(claim.createdAt);
   });
 
   it('sends nothing again when a second notifier (new consumer group, same database) replays the whole topic', async () => {
@@ -48,6 +51,7 @@ describe('notifier: exactly one email per recipient and autobook (R10)', () => {
     const ledger = await world.ledger();
     expect(await ledger.countDocuments({ status: { $ne: 'sent' } })).toBe(0);
     expect(await ledger.countDocuments({})).toBe(sent.length * 2);
+    expect(await ledger.outcomes.countDocuments({})).toBe(sent.length * 2);
   });
 
   it('sends every email exactly once across a graceful restart (SIGTERM) in the middle of a stream', async () => {

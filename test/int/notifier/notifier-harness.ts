@@ -84,9 +84,9 @@ export class NotifierWorld {
   }
 
   /** The notifier's delivery ledger, read straight from MongoDB. */
-  async ledger(): Promise<mongoose.mongo.Collection<LedgerEntry>> {
+  async ledger(): Promise<LedgerView> {
     this.ledgerConnection ??= await mongoose.createConnection(this.mongoUri, { retryWrites: false }).asPromise();
-    return this.ledgerConnection.collection<LedgerEntry>('deliveries');
+    return new LedgerView(this.ledgerConnection);
   }
 
   /** How many messages the dead-letter topic holds (its end offsets, summed). */
@@ -137,6 +137,77 @@ export interface LedgerEntry {
   messageId: string;
   attempts: number;
   lastError: string | null;
+}
+
+/** A claim of the ledger as stored (`deliveries`): written before the send. */
+export interface StoredClaim {
+  _id: string;
+  eventId: string;
+  recipient: 'coach' | 'client';
+  address: string;
+  messageId: string;
+  attempts: number;
+  lastError: string | null;
+  claimedBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** An outcome of the ledger as stored (`delivery_outcomes`): written once the email went out or was given up. */
+export interface StoredOutcome {
+  _id: string;
+  eventId: string;
+  recipient: 'coach' | 'client';
+  status: 'sent' | 'failed';
+  reason: string | null;
+  at: Date;
+}
+
+type EntryFilter = { [K in keyof LedgerEntry]?: LedgerEntry[K] | { $ne: LedgerEntry[K] } | { $in: LedgerEntry[K][] } };
+
+/**
+ * The ledger as the tests read it: each email's claim and outcome put together here, from the stored
+ * documents (not through the notifier's code), filtered by equality, `$ne` or `$in` per field.
+ */
+export class LedgerView {
+  constructor(private readonly connection: Connection) {}
+
+  get claims(): mongoose.mongo.Collection<StoredClaim> {
+    return this.connection.collection<StoredClaim>('deliveries');
+  }
+
+  get outcomes(): mongoose.mongo.Collection<StoredOutcome> {
+    return this.connection.collection<StoredOutcome>('delivery_outcomes');
+  }
+
+  async entries(filter: EntryFilter = {}): Promise<LedgerEntry[]> {
+    const byEvent = typeof filter.eventId === 'string' ? { eventId: filter.eventId } : {};
+    const [claims, outcomes] = await Promise.all([this.claims.find(byEvent).toArray(), this.outcomes.find(byEvent).toArray()]);
+    const outcomeOf = new Map(outcomes.map((o) => [o._id, o]));
+    const entries = claims.map((claim): LedgerEntry => {
+      const outcome = outcomeOf.get(claim._id);
+      const { _id, eventId, recipient, address, messageId } = claim;
+      return outcome
+        ? { _id, eventId, recipient, address, messageId, status: outcome.status, attempts: claim.attempts + 1, lastError: outcome.reason }
+        : { _id, eventId, recipient, address, messageId, status: 'sending', attempts: claim.attempts, lastError: claim.lastError };
+    });
+    return entries.filter((entry) =>
+      Object.entries(filter).every(([field, wanted]) => {
+        const value = entry[field as keyof LedgerEntry];
+        if (wanted !== null && typeof wanted === 'object' && '$ne' in wanted) return value !== wanted.$ne;
+        if (wanted !== null && typeof wanted === 'object' && '$in' in wanted) return (wanted.$in as unknown[]).includes(value);
+        return value === wanted;
+      }),
+    );
+  }
+
+  async findOne(filter: EntryFilter): Promise<LedgerEntry | null> {
+    return (await this.entries(filter))[0] ?? null;
+  }
+
+  async countDocuments(filter: EntryFilter = {}): Promise<number> {
+    return (await this.entries(filter)).length;
+  }
 }
 
 /**

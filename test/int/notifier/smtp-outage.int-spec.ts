@@ -43,7 +43,7 @@ describe('notifier: SMTP server down, then back', () => {
     expect(world.sink.to(event.coach.email)).toHaveLength(1);
     expect(world.sink.to(event.client.email)).toHaveLength(1);
 
-    const entries = await ledger.find({ eventId: event.eventId }).toArray();
+    const entries = await ledger.entries({ eventId: event.eventId });
     expect(entries.map((e) => [e.recipient, e.status, e.lastError]).sort()).toEqual([
       ['client', 'sent', null],
       ['coach', 'sent', null],

@@ -29,8 +29,9 @@ export class AutobookedConsumer implements OnApplicationBootstrap, OnApplication
       names: this.names,
       publisher: this.publisher,
       logger: this.logger,
-      // One event at a time per partition, partitions side by side: a slow recipient holds back only
-      // its own partition.
+      // One event at a time per partition (its two emails side by side), partitions side by side: a
+      // slow recipient holds back only its own partition, and a client's emails go out in the order of
+      // their autobooks. Emails in flight are bounded by the SMTP pool (Mailer) rather than by this.
       chunkSize: 1,
       partitionsConsumedConcurrently: 4,
       routes: [

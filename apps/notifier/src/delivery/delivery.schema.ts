@@ -5,18 +5,24 @@ export type Recipient = 'coach' | 'client';
 
 export type DeliveryStatus = 'sending' | 'sent' | 'failed';
 
+export type OutcomeStatus = Exclude<DeliveryStatus, 'sending'>;
+
 /**
- * The delivery ledger: one document per (autobook eventId, recipient), its `_id` unique, so an email is
- * claimed once, sent once and recorded once, whatever the delivery count of the event.
+ * The delivery ledger is two collections keyed by the same `_id`, one per (autobook eventId, recipient),
+ * both only ever inserted into on the way of an email that goes out at the first try:
+ * - `deliveries` holds the claim: inserted before the send, its unique `_id` makes one sender win;
+ * - `delivery_outcomes` holds how it ended (sent, or given up on): inserted after the send, its unique
+ *   `_id` records one outcome per email.
+ * An email with a claim and no outcome is being sent (or its sender went away and its lease runs out).
  */
-export interface DeliveryDocument {
+export interface ClaimDocument {
   _id: string;
   eventId: string;
   recipient: Recipient;
   address: string;
-  status: DeliveryStatus;
   /** The deterministic Message-ID: a receiving server can drop a resend after a crash. */
   messageId: string;
+  /** SMTP attempts that failed and were retried (the attempt that ended the delivery is in its outcome). */
   attempts: number;
   lastError: string | null;
   /** Who holds the send, and until when (a crashed holder's claim expires). */
@@ -26,18 +32,46 @@ export interface DeliveryDocument {
   event: SessionAutobooked;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface OutcomeDocument {
+  _id: string;
+  eventId: string;
+  recipient: Recipient;
+  status: OutcomeStatus;
+  /** Why it was given up on; null when sent. */
+  reason: string | null;
+  at: Date;
+}
+
+/** One email as the ledger tells it: its claim and its outcome together (what ops and the service read). */
+export interface Delivery {
+  _id: string;
+  eventId: string;
+  recipient: Recipient;
+  address: string;
+  status: DeliveryStatus;
+  messageId: string;
+  /** SMTP attempts made, the one that ended the delivery included. */
+  attempts: number;
+  lastError: string | null;
+  claimedBy: string | null;
+  claimedUntil: Date | null;
+  event: SessionAutobooked;
+  createdAt: Date;
+  updatedAt: Date;
   sentAt: Date | null;
 }
 
 export const DELIVERIES_COLLECTION = 'deliveries';
+export const OUTCOMES_COLLECTION = 'delivery_outcomes';
 
-export const deliverySchema = new Schema(
+export const claimSchema = new Schema(
   {
     _id: { type: String, required: true },
     eventId: { type: String, required: true },
     recipient: { type: String, required: true, enum: ['coach', 'client'] },
     address: { type: String, required: true },
-    status: { type: String, required: true, enum: ['sending', 'sent', 'failed'] },
     messageId: { type: String, required: true },
     attempts: { type: Number, required: true },
     lastError: { type: String, default: null },
@@ -46,13 +80,43 @@ export const deliverySchema = new Schema(
     event: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
-    sentAt: { type: Date, default: null },
   },
   { collection: DELIVERIES_COLLECTION, versionKey: false, minimize: false },
 );
-deliverySchema.index({ status: 1 });
-deliverySchema.index({ eventId: 1 });
+claimSchema.index({ eventId: 1 });
+claimSchema.index({ createdAt: -1 });
+
+export const outcomeSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    eventId: { type: String, required: true },
+    recipient: { type: String, required: true, enum: ['coach', 'client'] },
+    status: { type: String, required: true, enum: ['sent', 'failed'] },
+    reason: { type: String, default: null },
+    at: { type: Date, required: true },
+  },
+  { collection: OUTCOMES_COLLECTION, versionKey: false, minimize: false },
+);
+outcomeSchema.index({ status: 1, at: -1 });
+outcomeSchema.index({ eventId: 1 });
 
 export function deliveryId(eventId: string, recipient: Recipient): string {
   return JSON.stringify([eventId, recipient]);
+}
+
+/** The ledger's view of one email from its claim and, once it ended, its outcome. */
+export function toDelivery(claim: ClaimDocument, outcome: OutcomeDocument | null): Delivery {
+  const { _id, eventId, recipient, address, messageId, attempts, lastError, claimedBy, claimedUntil, event, createdAt, updatedAt } = claim;
+  const delivery: Delivery = { _id, eventId, recipient, address, messageId, attempts, lastError, claimedBy, claimedUntil, event, createdAt, updatedAt, status: 'sending', sentAt: null };
+  if (!outcome) return delivery;
+  return {
+    ...delivery,
+    status: outcome.status,
+    attempts: attempts + 1,
+    lastError: outcome.reason,
+    claimedBy: null,
+    claimedUntil: null,
+    updatedAt: outcome.at > updatedAt ? outcome.at : updatedAt,
+    sentAt: outcome.status === 'sent' ? outcome.at : null,
+  };
 }

@@ -6,19 +6,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
 import { EmailRenderer, RenderedEmail } from '../mail/email-renderer';
 import { NotifierMetrics } from '../observability/notifier.metrics';
-import { DeliveryRepository } from './delivery.repository';
+import { ClaimResult, DeliveryRepository, NewDelivery } from './delivery.repository';
 import { Recipient, deliveryId } from './delivery.schema';
 import { Mailer } from './mailer';
 
 /** How long a claim on an email holds while its sender works on it. */
 const LEASE_MS = 5 * 60 * 1000;
 
-export type DeliveryOutcome = 'sent' | 'already-sent' | 'previously-failed' | { failed: string };
+export type DeliveryOutcome = 'sent' | 'already-sent' | { failed: string };
 
 /**
- * Sends the two emails of an autobook (R9), each exactly once per (eventId, recipient): claimed in the
- * ledger first, sent with a deterministic Message-ID, then recorded as sent. Transient SMTP failures
- * are retried with bounded backoff; what still fails is recorded in the ledger and dead-lettered.
+ * Sends the two emails of an autobook (R9), side by side, each exactly once per (eventId, recipient):
+ * claimed in the ledger first, sent with a deterministic Message-ID, then its outcome recorded. Transient
+ * SMTP failures are retried with bounded backoff; what still fails is recorded in the ledger and
+ * dead-lettered.
  */
 @Injectable()
 export class NotificationService implements BeforeApplicationShutdown {
@@ -44,25 +45,41 @@ export class NotificationService implements BeforeApplicationShutdown {
     } catch (error) {
       throw new PermanentError('RENDER_FAILED', (error as Error).message);
     }
+    const recipients = ['coach', 'client'] as const;
+    const deliveries = recipients.map((recipient) => this.newDelivery(event, recipient, emails[recipient]));
+    const claims = await this.ledger.claim(deliveries, this.owner, LEASE_MS);
+    // Each email runs to its end (sent, given up on, handed back) whatever happens to the other, so that
+    // both outcomes are in the ledger before the event is retried or dead-lettered.
+    const settled = await Promise.allSettled(recipients.map((recipient, i) => this.send(deliveries[i], claims[i], emails[recipient], heartbeat)));
+    const thrown = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (thrown) throw thrown.reason;
     const failures: string[] = [];
-    for (const recipient of ['coach', 'client'] as const) {
-      const outcome = await this.deliver(event, recipient, emails[recipient], heartbeat);
+    settled.forEach((s, i) => {
       // An email given up on earlier fails the event again: the consumer re-applies an event that failed
       // (to isolate it) and a replay re-reads it, and either must dead-letter it, not commit it as done.
-      const failed = outcome === 'previously-failed' ? await this.previousFailure(event.eventId, recipient) : typeof outcome === 'object' ? outcome.failed : null;
-      if (failed !== null) failures.push(`${recipient} <${emails[recipient].to.address}>: ${failed}`);
-    }
+      const outcome = (s as PromiseFulfilledResult<DeliveryOutcome>).value;
+      if (typeof outcome === 'object') failures.push(`${recipients[i]} <${emails[recipients[i]].to.address}>: ${outcome.failed}`);
+    });
     if (failures.length > 0) throw new PermanentError('DELIVERY_FAILED', failures.join('; '));
   }
 
   /** Sends one email unless the ledger says it was sent or already given up on. */
   async deliver(event: SessionAutobooked, recipient: Recipient, email: RenderedEmail, heartbeat: () => Promise<void> = async () => undefined): Promise<DeliveryOutcome> {
+    const delivery = this.newDelivery(event, recipient, email);
+    const [claim] = await this.ledger.claim([delivery], this.owner, LEASE_MS);
+    return this.send(delivery, claim, email, heartbeat);
+  }
+
+  private newDelivery(event: SessionAutobooked, recipient: Recipient, email: RenderedEmail): NewDelivery {
+    return { event, recipient, address: email.to.address, messageId: this.mailer.messageId(event.eventId, recipient) };
+  }
+
+  private async send(delivery: NewDelivery, claim: ClaimResult, email: RenderedEmail, heartbeat: () => Promise<void>): Promise<DeliveryOutcome> {
+    const { event, recipient, messageId } = delivery;
     const id = deliveryId(event.eventId, recipient);
-    const messageId = this.mailer.messageId(event.eventId, recipient);
-    const claim = await this.ledger.claim({ event, recipient, address: email.to.address, messageId }, this.owner, LEASE_MS);
     if (claim === 'already-sent') return 'already-sent';
-    if (claim === 'failed') return 'previously-failed';
     if (claim === 'busy') throw new TransientError(`email ${id} is being sent by another instance`);
+    if (typeof claim === 'object') return claim;
     const log = { eventId: event.eventId, clientId: event.clientId, coachId: event.coachId, recipient };
     for (let attempt = 1; ; attempt++) {
       const started = process.hrtime.bigint();
@@ -74,9 +91,10 @@ export class NotificationService implements BeforeApplicationShutdown {
         const exhausted = attempt >= this.config.SMTP_MAX_ATTEMPTS;
         if (failure.kind === 'permanent' || exhausted) {
           const reason = failure.kind === 'permanent' ? `refused: ${failure.reason}` : `gave up after ${attempt} attempts: ${failure.reason}`;
-          await this.ledger.markFailed(id, this.owner, reason);
+          const recorded = await this.ledger.recordOutcome({ eventId: event.eventId, recipient }, 'failed', reason);
+          if (recorded.status === 'sent') return 'already-sent';
           this.logger.warn({ message: 'email not sent', ...log, reason });
-          return { failed: reason };
+          return { failed: recorded.reason ?? reason };
         }
         await this.ledger.recordAttempt(id, this.owner, failure.reason, LEASE_MS);
         this.logger.warn({ message: 'email failed, retrying', ...log, attempt, reason: failure.reason });
@@ -92,7 +110,7 @@ export class NotificationService implements BeforeApplicationShutdown {
       }
       this.metrics.emailSendSeconds.observe({ recipient }, Number(process.hrtime.bigint() - started) / 1e9);
       // The one window: a crash here resends after the lease, with the same Message-ID.
-      await this.ledger.markSent(id, this.owner);
+      await this.ledger.recordOutcome({ eventId: event.eventId, recipient }, 'sent', null);
       this.metrics.emailsSent.inc({ recipient });
       this.logger.log({ message: 'email sent', ...log, attempt });
       return 'sent';
@@ -101,11 +119,6 @@ export class NotificationService implements BeforeApplicationShutdown {
 
   beforeApplicationShutdown(): void {
     this.stopping.abort();
-  }
-
-  private async previousFailure(eventId: string, recipient: Recipient): Promise<string> {
-    const delivery = await this.ledger.find(eventId, recipient);
-    return delivery?.lastError ?? 'given up on earlier';
   }
 
   /** Ops: sends a failed email again, from the event kept in the ledger. */

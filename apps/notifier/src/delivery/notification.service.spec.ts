@@ -1,0 +1,139 @@
+// The service is a plain class under Nest's decorators: Nest itself (ES modules only, which this suite
+// does not load) is stood in for by no-op decorators and a silent logger.
+jest.mock('@nestjs/common', () => {
+  class Logger {
+    log(): void {}
+    warn(): void {}
+    error(): void {}
+  }
+  const decorator = () => () => undefined;
+  return { Logger, ConsoleLogger: Logger, Injectable: decorator, Inject: decorator, Controller: decorator, Get: decorator, HttpCode: decorator, Header: decorator, Res: decorator };
+});
+jest.mock('@nestjs/core', () => ({ NestFactory: {} }));
+
+import { SessionAutobooked } from '@app/contracts';
+import { PermanentError, TransientError } from '@app/platform';
+import { loadNotifierConfig } from '../config';
+import { EmailRenderer, RenderedEmail } from '../mail/email-renderer';
+import { aSessionAutobooked } from '../mail/session-autobooked.builder';
+import { NotifierMetrics } from '../observability/notifier.metrics';
+import { ClaimResult, DeliveryRepository, NewDelivery } from './delivery.repository';
+import { OutcomeDocument, OutcomeStatus, Recipient } from './delivery.schema';
+import { Mailer } from './mailer';
+import { NotificationService } from './notification.service';
+
+/** A ledger in memory: claims answer what the test says, outcomes are kept in the order recorded. */
+class LedgerFake {
+  readonly outcomes: { recipient: Recipient; status: OutcomeStatus; reason: string | null }[] = [];
+  constructor(private readonly answers: Partial<Record<Recipient, ClaimResult>> = {}) {}
+
+  async claim(deliveries: NewDelivery[]): Promise<ClaimResult[]> {
+    return deliveries.map((d) => this.answers[d.recipient] ?? 'claimed');
+  }
+
+  async recordOutcome(delivery: { eventId: string; recipient: Recipient }, status: OutcomeStatus, reason: string | null): Promise<OutcomeDocument> {
+    this.outcomes.push({ recipient: delivery.recipient, status, reason });
+    return { _id: '', ...delivery, status, reason, at: new Date() };
+  }
+
+  async recordAttempt(): Promise<void> {}
+  async release(): Promise<void> {}
+}
+
+/** An SMTP server per recipient: each send waits for what `answer` returns (a promise the test settles). */
+class MailerFake {
+  readonly sending: Recipient[] = [];
+  constructor(private readonly answer: (recipient: Recipient) => Promise<void>) {}
+
+  messageId(eventId: string, recipient: string): string {
+    return `<${eventId}.${recipient}@test>`;
+  }
+
+  async send(email: RenderedEmail): Promise<void> {
+    const recipient: Recipient = email.to.address === event.coach.email ? 'coach' : 'client';
+    this.sending.push(recipient);
+    await this.answer(recipient);
+  }
+
+  classify(error: unknown) {
+    return { kind: 'permanent' as const, reason: (error as Error).message };
+  }
+}
+
+const event: SessionAutobooked = aSessionAutobooked();
+const config = loadNotifierConfig({ SMTP_MAX_ATTEMPTS: '2', SMTP_RETRY_MAX_MS: '10' });
+
+function service(ledger: LedgerFake, mailer: MailerFake) {
+  return new NotificationService(
+    config,
+    new EmailRenderer(),
+    mailer as unknown as Mailer,
+    ledger as unknown as DeliveryRepository,
+    new NotifierMetrics(),
+  );
+}
+
+/** A promise settled from outside. */
+function gate() {
+  let open!: () => void;
+  let fail!: (error: Error) => void;
+  const promise = new Promise<void>((resolve, reject) => ((open = resolve), (fail = reject)));
+  return { promise, open, fail };
+}
+
+describe('NotificationService.notify', () => {
+  it('sends the two emails of an autobook side by side', async () => {
+    const coach = gate();
+    const client = gate();
+    const mailer = new MailerFake((r) => (r === 'coach' ? coach : client).promise);
+    const ledger = new LedgerFake();
+    const notified = service(ledger, mailer).notify(event);
+    // Both are at the SMTP server before either is answered.
+    await until(() => mailer.sending.length === 2);
+    client.open();
+    coach.open();
+    await notified;
+    expect(ledger.outcomes.map((o) => `${o.recipient}:${o.status}`).sort()).toEqual(['client:sent', 'coach:sent']);
+  });
+
+  it('records both outcomes before failing the event when one email is refused', async () => {
+    const coach = gate();
+    const mailer = new MailerFake((r) => (r === 'coach' ? coach.promise : Promise.reject(new Error('550 no such mailbox'))));
+    const ledger = new LedgerFake();
+    let settled = false;
+    const notified = service(ledger, mailer)
+      .notify(event)
+      .finally(() => (settled = true));
+    await until(() => ledger.outcomes.length === 1);
+    expect(ledger.outcomes).toEqual([{ recipient: 'client', status: 'failed', reason: 'refused: 550 no such mailbox' }]);
+    // The coach's email is still at the SMTP server: the event waits for it.
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    coach.open();
+    await expect(notified).rejects.toThrow(PermanentError);
+    await expect(notified).rejects.toThrow(`client <${event.client.email}>: refused: 550 no such mailbox`);
+    expect(ledger.outcomes.map((o) => `${o.recipient}:${o.status}`)).toEqual(['client:failed', 'coach:sent']);
+  });
+
+  it('sends the free email while the other is held by another instance, then has the event retried', async () => {
+    const mailer = new MailerFake(async () => undefined);
+    const ledger = new LedgerFake({ client: 'busy' });
+    await expect(service(ledger, mailer).notify(event)).rejects.toThrow(TransientError);
+    expect(mailer.sending).toEqual(['coach']);
+    expect(ledger.outcomes).toEqual([{ recipient: 'coach', status: 'sent', reason: null }]);
+  });
+
+  it('fails the event again, without sending, when an email was given up on earlier; sends nothing already sent', async () => {
+    const mailer = new MailerFake(async () => undefined);
+    const ledger = new LedgerFake({ coach: 'already-sent', client: { failed: 'refused: 550 gone' } });
+    await expect(service(ledger, mailer).notify(event)).rejects.toThrow(`client <${event.client.email}>: refused: 550 gone`);
+    expect(mailer.sending).toEqual([]);
+    expect(ledger.outcomes).toEqual([]);
+  });
+});
+
+/** Lets the service's promises run until `condition` holds (no timers: a bounded number of turns). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 1000 && !condition(); turn++) await new Promise((resolve) => setImmediate(resolve));
+  if (!condition()) throw new Error('the condition never held');
+}
