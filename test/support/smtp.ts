@@ -19,6 +19,8 @@ export interface ReceivedEmail {
  */
 export class SmtpSink {
   readonly received: ReceivedEmail[] = [];
+  /** SMTP connections opened to this sink. */
+  connections = 0;
   private server: SMTPServer | null = null;
 
   constructor(
@@ -41,6 +43,10 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      onConnect: (_session, callback) => {
+        this.connections++;
+        callback();
+      },
       onRcptTo: (address, _session, callback) => {
         if (this.refuse(address.address)) {
           const error = new Error(`mailbox ${address.address} unavailable`) as Error & { responseCode: number };

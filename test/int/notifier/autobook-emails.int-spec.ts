@@ -95,6 +95,12 @@ describe('notifier: the two emails of an autobook (R9)', () => {
     }
   });
 
+  it('sends over a pool of at most 3 SMTP connections, each carrying several emails', () => {
+    expect(world.sink.received).toHaveLength(6);
+    expect(world.sink.connections).toBeGreaterThanOrEqual(1);
+    expect(world.sink.connections).toBeLessThanOrEqual(3);
+  });
+
   it('gives every email its own well-formed Message-ID, different for coach and client and between events', () => {
     const ids = [usd, jpy, bhd].flatMap((e) => [only(e, 'coach').messageId, only(e, 'client').messageId]);
     for (const id of ids) expect(id).toMatch(/^<[^<>@\s]+@mail\.coachup\.test>$/);

@@ -16,7 +16,10 @@ export class Mailer implements OnApplicationShutdown {
   private readonly idDomain: string;
 
   constructor(@Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig) {
-    this.transport = nodemailer.createTransport(config.SMTP_URL, {
+    // One options object: a second argument to createTransport would be message defaults, not transport options.
+    // Pooled connections carry many emails each (nodemailer's default: 100 before a fresh connection).
+    this.transport = nodemailer.createTransport({
+      url: config.SMTP_URL,
       pool: true,
       maxConnections: 3,
       connectionTimeout: 5000,
@@ -24,7 +27,7 @@ export class Mailer implements OnApplicationShutdown {
       socketTimeout: 15000,
       disableFileAccess: true,
       disableUrlAccess: true,
-    } as never);
+    });
     this.idDomain = /@([^>\s]+)>?\s*$/.exec(config.MAIL_FROM)?.[1] ?? 'ongoing-training.invalid';
   }
 
