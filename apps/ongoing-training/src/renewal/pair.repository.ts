@@ -10,6 +10,8 @@ import {
   PairVersionDocument,
   PublishedAutobookDocument,
   clientPairSchema,
+  decodeBody,
+  encodeBody,
   pairKey,
   pairVersionId,
   pairVersionSchema,
@@ -41,7 +43,8 @@ export interface VersionWrite {
 }
 
 /** Latest versions kept in memory: most inputs of a pair follow each other on one partition. */
-const CACHE_LIMIT = 50_000;
+// Sized with the app's heap limit (scripts/app-processes.js): a pair's state takes a few kB.
+const CACHE_LIMIT = 20_000;
 
 /** From this many pairs up, unknown pairs are read with two queries for all rather than probes per pair. */
 const BATCH_READ_FROM = 4;
@@ -120,8 +123,8 @@ export class PairRepository {
     const PAGE = 20;
     for (let from = top; from >= 1 && entries.length < limit; from -= PAGE) {
       const ids = Array.from({ length: Math.min(PAGE, from) }, (_, i) => pairVersionId(key, from - i));
-      const docs = await Promise.all(ids.map((id) => this.versions.findById(id, { entries: 1 }).lean<Pick<PairVersionDocument, 'entries'>>().exec()));
-      for (const doc of docs) if (doc) entries.push(...[...doc.entries].reverse());
+      const docs = await Promise.all(ids.map((id) => this.versions.findById(id, { body: 1 }).lean<Pick<PairVersionDocument, 'body'>>().exec()));
+      for (const doc of docs) if (doc) entries.push(...decodeBody(doc).entries.reverse());
     }
     return entries.slice(0, limit);
   }
@@ -132,7 +135,7 @@ export class PairRepository {
    */
   async insertVersions(writes: VersionWrite[], now: Date): Promise<{ saved: StoredPair[]; conflicts: string[] }> {
     if (writes.length === 0) return { saved: [], conflicts: [] };
-    const docs = writes.map((w) => {
+    const docs = writes.map((w): PairVersionDocument & { state: PairState } => {
       const key = pairKey(w.clientId, w.coachId);
       const version = (w.previous?.version ?? 0) + 1;
       return {
@@ -141,10 +144,10 @@ export class PairRepository {
         clientId: w.clientId,
         coachId: w.coachId,
         version,
-        state: w.state,
-        entries: w.entries,
-        autobooked: w.autobooked,
+        autobookCount: w.autobooked.length,
+        body: encodeBody({ state: w.state, entries: w.entries, autobooked: w.autobooked }),
         at: now,
+        state: w.state,
       };
     });
     const failed = new Set<number>();
@@ -154,7 +157,7 @@ export class PairRepository {
     const firsts = docs.filter((d) => d.version === 1).map((d) => ({ _id: d.pairKey, clientId: d.clientId, coachId: d.coachId }));
     const listed = firsts.length > 0 ? this.clientPairs.collection.insertMany(firsts as never[], { ordered: false }).catch(ignoreDuplicates) : null;
     try {
-      await this.versions.collection.insertMany(docs as never[], { ordered: false });
+      await this.versions.collection.insertMany(docs.map(({ state: _state, ...doc }) => doc) as never[], { ordered: false });
     } catch (error) {
       const writeErrors = (error as { writeErrors?: { index: number; code: number }[] }).writeErrors;
       if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) {
@@ -199,10 +202,10 @@ export class PairRepository {
   /** Autobooks of versions written since `since` (the outbox sweep at start checks them). */
   async autobooksSince(since: Date): Promise<SessionAutobooked[]> {
     const docs = await this.versions
-      .find({ at: { $gte: since }, 'autobooked.0': { $exists: true } }, { autobooked: 1 })
-      .lean<Pick<PairVersionDocument, 'autobooked'>[]>()
+      .find({ at: { $gte: since }, autobookCount: { $gt: 0 } }, { body: 1 })
+      .lean<Pick<PairVersionDocument, 'body'>[]>()
       .exec();
-    return docs.flatMap((d) => d.autobooked);
+    return docs.flatMap((d) => decodeBody(d).autobooked);
   }
 
   private remember(stored: StoredPair): void {
@@ -225,11 +228,12 @@ export class PairRepository {
     const docs =
       ids.length === 0
         ? []
-        : await this.versions.find({ _id: { $in: ids } }, { pairKey: 1, version: 1, state: 1 }).lean<Pick<PairVersionDocument, 'pairKey' | 'version' | 'state'>[]>().exec();
+        : await this.versions.find({ _id: { $in: ids } }, { pairKey: 1, version: 1, body: 1 }).lean<Pick<PairVersionDocument, 'pairKey' | 'version' | 'body'>[]>().exec();
     const found = new Map<string, StoredPair | null>(keys.map((key) => [key, null]));
     for (const doc of docs) {
-      this.remember({ key: doc.pairKey, version: doc.version, state: doc.state });
-      found.set(doc.pairKey, { key: doc.pairKey, version: doc.version, state: doc.state, cold: true });
+      const { state } = decodeBody(doc);
+      this.remember({ key: doc.pairKey, version: doc.version, state });
+      found.set(doc.pairKey, { key: doc.pairKey, version: doc.version, state, cold: true });
     }
     return found;
   }
@@ -237,10 +241,11 @@ export class PairRepository {
   private async readLatest(key: string): Promise<StoredPair | null> {
     const version = await this.latestVersionNumber(key);
     if (version === 0) return null;
-    const doc = await this.versions.findById(pairVersionId(key, version), { state: 1, version: 1 }).lean<Pick<PairVersionDocument, 'state' | 'version'>>().exec();
+    const doc = await this.versions.findById(pairVersionId(key, version), { body: 1, version: 1 }).lean<Pick<PairVersionDocument, 'body' | 'version'>>().exec();
     if (!doc) return null;
-    this.remember({ key, version: doc.version, state: doc.state });
-    return { key, version: doc.version, state: doc.state, cold: true };
+    const { state } = decodeBody(doc);
+    this.remember({ key, version: doc.version, state });
+    return { key, version: doc.version, state, cold: true };
   }
 
   /** The highest version of a pair (0: none), found by `_id` reads: doubling, then halving. */

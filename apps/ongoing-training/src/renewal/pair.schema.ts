@@ -3,12 +3,12 @@ import { Schema } from 'mongoose';
 import type { HistoryEntry, PairState } from '../domain';
 
 /**
- * The service only ever inserts, and reads by `_id`:
+ * The service only ever inserts, and reads by `_id` or by pair:
  * - a unique `_id` lets exactly one writer take each version of a pair, on MongoDB and on FerretDB
  *   alike (FerretDB applies concurrent updates of one document without isolation, and answers any
- *   update or query other than a read by `_id` by scanning the collection);
- * - every input is applied with one atomic insert that holds the pair's new state, the decisions
- *   that made it (the history) and the autobooks it made (the outbox).
+ *   update or query by scanning the collection);
+ * - every chunk of inputs is applied with one atomic insert per pair that holds the pair's new state,
+ *   the decisions that made it (the history) and the autobooks it made (the outbox).
  */
 export interface PairVersionDocument {
   /** `pairVersionId(pairKey, version)` */
@@ -17,11 +17,31 @@ export interface PairVersionDocument {
   clientId: string;
   coachId: string;
   version: number;
+  /** How many autobooks this version made (they are in `body`): the outbox sweep looks for versions with some. */
+  autobookCount: number;
+  /**
+   * The version's content (`VersionBody`) as one JSON string. Nothing queries inside it, and a flat
+   * string field is several times cheaper to write than the same content as nested fields (FerretDB
+   * converts every nested value on insert).
+   */
+  body: string;
+  at: Date;
+}
+
+/** What a version holds. */
+export interface VersionBody {
   state: PairState;
   entries: HistoryEntry[];
   /** Autobooks made by this version, to be published. */
   autobooked: SessionAutobooked[];
-  at: Date;
+}
+
+export function encodeBody(body: VersionBody): string {
+  return JSON.stringify(body);
+}
+
+export function decodeBody(doc: Pick<PairVersionDocument, 'body'>): VersionBody {
+  return JSON.parse(doc.body) as VersionBody;
 }
 
 /** One per pair, inserted with its first version: the list of a client's coaches. */
@@ -41,7 +61,6 @@ export const PAIR_VERSIONS_COLLECTION = 'pair_versions';
 export const CLIENT_PAIRS_COLLECTION = 'client_pairs';
 export const PUBLISHED_AUTOBOOKS_COLLECTION = 'published_autobooks';
 
-// Untyped on purpose: `state`, `entries` and `autobooked` are the domain's plain objects, stored as they are.
 export const pairVersionSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -49,9 +68,8 @@ export const pairVersionSchema = new Schema(
     clientId: { type: String, required: true },
     coachId: { type: String, required: true },
     version: { type: Number, required: true },
-    state: { type: Schema.Types.Mixed, required: true },
-    entries: { type: [Schema.Types.Mixed], default: [] },
-    autobooked: { type: [Schema.Types.Mixed], default: [] },
+    autobookCount: { type: Number, required: true },
+    body: { type: String, required: true },
     at: { type: Date, required: true },
   },
   { collection: PAIR_VERSIONS_COLLECTION, versionKey: false, minimize: false },
