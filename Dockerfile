@@ -30,10 +30,10 @@ FROM runtime AS ongoing-training
 COPY --from=build /app/dist/apps/ongoing-training ./dist/apps/ongoing-training
 ENV HTTP_PORT=3000
 EXPOSE 3000
-CMD ["node", "dist/apps/ongoing-training/apps/ongoing-training/src/main.js"]
+CMD ["node", "--max-old-space-size=160", "dist/apps/ongoing-training/apps/ongoing-training/src/main.js"]
 
 FROM runtime AS notifier
 COPY --from=build /app/dist/apps/notifier ./dist/apps/notifier
 ENV HTTP_PORT=3001
 EXPOSE 3001
-CMD ["node", "dist/apps/notifier/apps/notifier/src/main.js"]
+CMD ["node", "--max-old-space-size=160", "dist/apps/notifier/apps/notifier/src/main.js"]

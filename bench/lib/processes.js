@@ -9,10 +9,7 @@ const { cpuSecondsOf, freePort, memoryOf, sleep } = require('./util');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-const APP_ENTRIES = {
-  'ongoing-training': path.join(ROOT, 'dist/apps/ongoing-training/apps/ongoing-training/src/main.js'),
-  notifier: path.join(ROOT, 'dist/apps/notifier/apps/notifier/src/main.js'),
-};
+const { APP_ENTRIES, appArgs } = require('../../scripts/app-processes');
 
 /** Every child still running, so that an interrupted bench can stop them. */
 const running = new Set();
@@ -115,7 +112,7 @@ async function startApp(name, env) {
   const entry = APP_ENTRIES[name];
   if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
   const httpPort = env.HTTP_PORT ?? String(await freePort());
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, appArgs(name), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HTTP_PORT: httpPort, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

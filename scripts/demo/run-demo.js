@@ -250,10 +250,10 @@ class App {
   }
 
   start() {
-    const { APP_ENTRIES } = require('../ops/lib/dist');
+    const { appArgs } = require('../ops/lib/dist');
     const out = fs.openSync(this.logFile, 'a');
     // Its own process group: Ctrl-C in the terminal reaches the demo only, which stops the apps in order.
-    this.child = spawn(process.execPath, [APP_ENTRIES[this.name]], {
+    this.child = spawn(process.execPath, appArgs(this.name), {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env },
       stdio: ['ignore', out, out],

@@ -1,17 +1,17 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import { waitFor } from './wait';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 
-export const APP_ENTRIES = {
-  'ongoing-training': path.join(ROOT, 'dist/apps/ongoing-training/apps/ongoing-training/src/main.js'),
-  notifier: path.join(ROOT, 'dist/apps/notifier/apps/notifier/src/main.js'),
-} as const;
+export type AppName = 'ongoing-training' | 'notifier';
 
-export type AppName = keyof typeof APP_ENTRIES;
+// How the apps are started everywhere (entry and node flags): scripts/app-processes.js.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const processes = require('../../scripts/app-processes') as { APP_ENTRIES: Record<AppName, string>; appArgs(name: AppName): string[] };
+
+export const APP_ENTRIES = processes.APP_ENTRIES;
+export const appArgs = processes.appArgs;
 
 /** A free TCP port on 127.0.0.1 (the kernel picks it). */
 export async function freePort(): Promise<number> {
@@ -59,7 +59,7 @@ export class AppProcess {
     if (!fs.existsSync(APP_ENTRIES[this.name])) throw new Error(`${APP_ENTRIES[this.name]} is missing: run npm run build first`);
     this.exitCode = null;
     this.exitSignal = null;
-    const child = spawn(process.execPath, [APP_ENTRIES[this.name]], {
+    const child = spawn(process.execPath, appArgs(this.name), {
       env: { PATH: process.env.PATH ?? '', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -24,10 +24,7 @@ const PATHS = {
   platform: 'dist/apps/notifier/libs/platform/src/index.js',
 };
 
-const APP_ENTRIES = {
-  'ongoing-training': path.join(ROOT, 'dist/apps/ongoing-training/apps/ongoing-training/src/main.js'),
-  notifier: path.join(ROOT, 'dist/apps/notifier/apps/notifier/src/main.js'),
-};
+const { APP_ENTRIES, appArgs } = require('../../app-processes');
 
 function load(name) {
   const file = path.join(ROOT, PATHS[name]);
@@ -35,4 +32,4 @@ function load(name) {
   return require(file);
 }
 
-module.exports = { ROOT, PATHS, APP_ENTRIES, load };
+module.exports = { ROOT, PATHS, APP_ENTRIES, appArgs, load };

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { APP_ENTRIES } from '../../support/apps';
+import { appArgs } from '../../support/apps';
 import { NotifierWorld } from './notifier-harness';
 
 interface Exit {
@@ -11,7 +11,7 @@ interface Exit {
 /** Runs the built notifier with this environment until it exits (or fails the test after 30 s). */
 function runNotifier(env: Record<string, string>): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [APP_ENTRIES.notifier], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, appArgs('notifier'), { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.resume();
