@@ -45,21 +45,10 @@ export interface OutcomeDocument {
 }
 
 /** One email as the ledger tells it: its claim and its outcome together (what ops and the service read). */
-export interface Delivery {
-  _id: string;
-  eventId: string;
-  recipient: Recipient;
-  address: string;
+export interface Delivery extends ClaimDocument {
   status: DeliveryStatus;
-  messageId: string;
   /** SMTP attempts made, the one that ended the delivery included. */
   attempts: number;
-  lastError: string | null;
-  claimedBy: string | null;
-  claimedUntil: Date | null;
-  event: SessionAutobooked;
-  createdAt: Date;
-  updatedAt: Date;
   sentAt: Date | null;
 }
 
