@@ -16,6 +16,7 @@ const { monitorEventLoopDelay, performance } = require('node:perf_hooks');
 const { startInfra } = require('./lib/infra');
 const { createTopics, groupProgress, kafkaClient, newProducer, produceAll, topicCount, topicEnds, watchTopic } = require('./lib/kafka');
 const { startApp, startBarePipe, startDbProxy, stopAll, waitReady } = require('./lib/processes');
+const { nodeProfileArgs, sampleGoProfile, summarizeGoProfile, summarizeNodeProfile } = require('./lib/profile');
 const { renderMarkdown, renderTable, evaluateTargets } = require('./lib/report');
 const { SmtpSink } = require('./lib/smtp-sink');
 const { cpuSecondsOf, load, loadText, parseOptions, round, sleep, summarize } = require('./lib/util');
@@ -23,6 +24,7 @@ const { pairOfAddress, replayWorkload, steadyWorkload } = require('./lib/workloa
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT_DIR = path.join(ROOT, '.artifacts', 'bench');
+const PROFILE_DIR = path.join(OUT_DIR, 'profiles');
 
 const TOPIC = {
   PACKAGE_BOOKED: 'package.booked',
@@ -49,6 +51,8 @@ const SPEC = {
   latency: { type: 'boolean', help: 'run the latency part (--no-latency skips it)' },
   'db-proxy': { type: 'boolean', help: 'count database round trips through a proxy (--no-db-proxy connects the apps directly)' },
   'keep-data': { type: 'boolean', help: 'keep the data dir of the Kafka and FerretDB started here' },
+  'profile': { type: 'boolean', help: "replay: CPU profiles of the service (node --cpu-prof) and of FerretDB (Go pprof, when started here), summarized in the report; files in .artifacts/bench/profiles/" },
+  'profile-seconds': { type: 'number', min: 1, help: 'replay: seconds of FerretDB sampled from the service start (10; quick 3)' },
   seed: { type: 'number', help: 'seed of the workloads (42)' },
   help: { type: 'boolean', help: 'this text' },
 };
@@ -85,6 +89,8 @@ function options() {
     latency: given.latency ?? true,
     dbProxy: given['db-proxy'] ?? true,
     keepData: given['keep-data'] ?? false,
+    profile: given.profile ?? false,
+    profileSeconds: given['profile-seconds'] ?? (quick ? 3 : 10),
     seed: given.seed ?? 42,
   };
 }
@@ -349,8 +355,14 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
     await db.stats(true);
     const cpu = new CpuWindow({ kafka: infra.kafkaPid, ferretdb: infra.ferretPid, dbProxy: db.pid });
     const loadBefore = load();
-    const app = await startApp('ongoing-training', serviceEnv({ opts, infra, prefix, groupId, mongoUri: db.uri(`bench_${runId}_replay`) }));
+    const profileName = `replay-${runId}`;
+    const nodeArgs = opts.profile ? nodeProfileArgs(PROFILE_DIR, `ongoing-training-${profileName}`) : [];
+    const app = await startApp('ongoing-training', serviceEnv({ opts, infra, prefix, groupId, mongoUri: db.uri(`bench_${runId}_replay`) }), { nodeArgs });
     cpu.add('service', app.pid);
+    const ferretSample =
+      opts.profile && infra.ferretDebugAddr
+        ? sampleGoProfile(infra.ferretDebugAddr, opts.profileSeconds, path.join(PROFILE_DIR, `ferretdb-${profileName}.pprof`)).catch((error) => ({ error }))
+        : null;
     log(`ongoing-training started (pid ${app.pid}) on ${workload.inputs} inputs, group ${groupId}`);
     // Every 30 s (quick: 5 s): progress and the database's answer times, to see them change as data grows.
     const samples = [{ t: 0, committed: 0, autobooks: 0, db: null }];
@@ -363,6 +375,7 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
     await app.stop();
     await watcher.disconnect();
     await db.stop();
+    const profile = opts.profile ? await replayProfiles({ infra, name: profileName, ferretSample }) : null;
     const seconds = ((run.doneAt ?? Date.now()) - run.started) / 1000;
     const byTrigger = {};
     for (const a of autobooks.values()) byTrigger[a.trigger?.type] = (byTrigger[a.trigger?.type] ?? 0) + 1;
@@ -389,6 +402,7 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
       group: groupHistory(infra, groupId),
       logs: app.logSummary(),
       builtAt: app.builtAt,
+      profile,
     };
     log(`ongoing-training: ${workload.inputs} inputs in ${seconds.toFixed(1)} s = ${result.service.inputsPerSecond ?? `(timed out; ${result.service.partialInputsPerSecond}/s so far)`}/s; autobooks ${autobooks.size}/${workload.expectedAutobooks}; load ${loadText(load())}`);
   }
@@ -399,6 +413,29 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
     result.steadyRatio = round(result.service.steadyInputsPerSecond / result.barePipe.steadyInputsPerSecond, 3);
   }
   return result;
+}
+
+/** The replay's profiles, summarized (each part says why it is missing, if it is). */
+async function replayProfiles({ infra, name, ferretSample }) {
+  const nodeFile = path.join(PROFILE_DIR, `ongoing-training-${name}.cpuprofile`);
+  const profile = { service: null, ferretdb: null };
+  try {
+    profile.service = { file: path.relative(ROOT, nodeFile), ...summarizeNodeProfile(nodeFile) };
+  } catch (error) {
+    profile.service = { error: `no service profile: ${error.message}` };
+  }
+  if (!ferretSample) {
+    profile.ferretdb = { error: 'FerretDB was not started by the bench: no pprof' };
+  } else {
+    const sampled = await ferretSample;
+    try {
+      if (sampled.error) throw sampled.error;
+      profile.ferretdb = { file: path.relative(ROOT, sampled), binary: infra.ferretBinary, ...(await summarizeGoProfile(infra.ferretBinary, sampled)) };
+    } catch (error) {
+      profile.ferretdb = { error: `no FerretDB profile: ${error.message}` };
+    }
+  }
+  return profile;
 }
 
 /**
@@ -721,7 +758,7 @@ async function main() {
   });
 
   try {
-    infra = await startInfra({ log: (line) => log(`infra: ${line}`), keepData: opts.keepData });
+    infra = await startInfra({ log: (line) => log(`infra: ${line}`), keepData: opts.keepData, profile: opts.profile });
     results.infra = {
       kafka: infra.startedKafka ? `started here (${infra.brokers.join(',')})` : `given (${infra.brokers.join(',')})`,
       mongo: infra.startedFerret ? `FerretDB started here (${infra.mongoHost}:${infra.mongoPort})` : `given (${infra.mongoHost}:${infra.mongoPort})`,

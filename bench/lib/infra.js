@@ -13,7 +13,7 @@ const { freePort } = require('./util');
  * Resolves to { brokers, mongoBase, mongoHost, mongoPort, kafkaPid, ferretPid, dataDir, startedKafka,
  * startedFerret, stop() }. `keepData` leaves the data dir behind for a look afterwards.
  */
-async function startInfra({ log, env = process.env, keepData = false }) {
+async function startInfra({ log, env = process.env, keepData = false, profile = false }) {
   const dataDir = fs.mkdtempSync(path.join(env.BENCH_DATA_DIR || os.tmpdir(), 'ongoing-training-bench-'));
   const started = [];
   const stop = async () => {
@@ -28,7 +28,14 @@ async function startInfra({ log, env = process.env, keepData = false }) {
         : (async () => infra.startKafka({ port: await freePort(), controllerPort: await freePort(), dataDir: path.join(dataDir, 'kafka'), log }))(),
       env.BENCH_MONGODB_URL
         ? null
-        : (async () => infra.startFerretDb({ port: await freePort(), dataDir: path.join(dataDir, 'ferretdb'), log }))(),
+        : (async () =>
+            infra.startFerretDb({
+              port: await freePort(),
+              dataDir: path.join(dataDir, 'ferretdb'),
+              log,
+              // Go's pprof, for --profile.
+              ...(profile ? { debugAddr: `127.0.0.1:${await freePort()}` } : {}),
+            }))(),
     ]);
     if (kafka) started.push(kafka);
     if (ferret) started.push(ferret);
@@ -45,6 +52,9 @@ async function startInfra({ log, env = process.env, keepData = false }) {
       /** The broker's own log folder (server.log*), when it was started here. */
       kafkaLogDir: kafka ? path.dirname(kafka.logFile) : null,
       ferretPid: ferret?.pid ?? null,
+      /** FerretDB's pprof address (--profile) and the binary that runs, to symbolize its profile. */
+      ferretDebugAddr: ferret && profile ? /--debug-addr=(\S+)/.exec(fs.readFileSync(`/proc/${ferret.pid}/cmdline`, 'utf8').replace(/\0/g, ' '))?.[1] ?? null : null,
+      ferretBinary: ferret ? fs.readlinkSync(`/proc/${ferret.pid}/exe`) : null,
       startedKafka: Boolean(kafka),
       startedFerret: Boolean(ferret),
       dataDir,

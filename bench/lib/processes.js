@@ -108,11 +108,11 @@ class Child {
 }
 
 /** Starts a built app (`dist/apps/<app>/...`) configured only by its environment. */
-async function startApp(name, env) {
+async function startApp(name, env, { nodeArgs = [] } = {}) {
   const entry = APP_ENTRIES[name];
   if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
   const httpPort = env.HTTP_PORT ?? String(await freePort());
-  const child = spawn(process.execPath, appArgs(name), {
+  const child = spawn(process.execPath, [...nodeArgs, ...appArgs(name)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HTTP_PORT: httpPort, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

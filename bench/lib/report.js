@@ -119,6 +119,7 @@ function renderTable(r) {
       lines.push(...commandsTable(rp.service.db).map((l) => `  ${l}`));
       lines.push(`  CPU during the service run: ${cpuLine(rp.service.cpu)}`);
       lines.push(`  consumer group: ${groupLine(rp.service.group)}; app log lines ${logLine(rp.service.logs)}`);
+      lines.push(...profileLines(rp.service.profile).map((l) => `  ${l}`));
     }
     if (rp.barePipe) {
       lines.push(`  CPU during the bare pipe: ${cpuLine(rp.barePipe.cpu)}; ${fmt(rp.barePipe.outputMessages)} messages out`);
@@ -176,6 +177,40 @@ function renderTable(r) {
   return lines.join('\n');
 }
 
+/** The replay's profiles in two lines (the markdown has them whole). */
+function profileLines(profile) {
+  if (!profile) return [];
+  const lines = [];
+  const s = profile.service;
+  if (s?.error) lines.push(`profile, service: ${s.error}`);
+  else if (s) lines.push(`profile, service (${fmt(s.seconds, 1)} s sampled): ${s.byPlace.slice(0, 6).map((p) => `${p.name} ${fmt(p.percent, 0)}%`).join(', ')}`);
+  const f = profile.ferretdb;
+  if (f?.error) lines.push(`profile, FerretDB: ${f.error}`);
+  else if (f) lines.push(`profile, FerretDB (${fmt(f.durationS, 0)} s from the service start, ${fmt(f.cores, 2)} cores): ${Object.entries(f.shares).map(([k, v]) => `${k} ${fmt(v, 0)}%`).join(', ')}`);
+  return lines;
+}
+
+function profileMarkdown(profile) {
+  const md = [];
+  const s = profile?.service;
+  if (s && !s.error) {
+    md.push('', '## Profile of the service during the replay (node --cpu-prof, self time)', '', `File: \`${s.file}\` (open in Chrome DevTools). ${fmt(s.seconds, 1)} s sampled, the process's whole life.`, '');
+    md.push('| where | s | % |', '|---|---:|---:|');
+    for (const p of s.byPlace) md.push(`| ${p.name} | ${p.seconds} | ${p.percent} |`);
+    md.push('', '| function | s | % |', '|---|---:|---:|');
+    for (const p of s.topFunctions) md.push(`| \`${p.name}\` | ${p.seconds} | ${p.percent} |`);
+  }
+  const f = profile?.ferretdb;
+  if (f && !f.error) {
+    md.push('', '## Profile of FerretDB during the replay (Go pprof, cumulative share of its CPU time)', '', `File: \`${f.file}\` (\`go tool pprof -top ${f.binary} ${f.file}\`). ${fmt(f.durationS, 0)} s sampled from the service start, ${fmt(f.cores, 2)} cores busy on average.`, '');
+    md.push('| part | % of FerretDB CPU |', '|---|---:|');
+    for (const [k, v] of Object.entries(f.shares)) md.push(`| ${k} | ${v} |`);
+    md.push('', '| function (cumulative) | % |', '|---|---:|');
+    for (const r of f.topCumulative) md.push(`| \`${r.name}\` | ${r.cumPercent} |`);
+  }
+  return md;
+}
+
 function renderMarkdown(r, text) {
   const md = [];
   md.push(`# Ongoing Training bench (${r.mode}), ${r.startedAt}`);
@@ -214,6 +249,7 @@ function renderMarkdown(r, text) {
     md.push(`|---|---:|---:|---:|${names.map(() => '---:').join('|')}|`);
     for (const x of w) md.push(`| ${x.fromS}-${x.toS} | ${x.committed} | ${x.inputsPerSecond} | ${x.autobooks} | ${names.map((n) => (x.db[n] ? `${x.db[n].count} / ${x.db[n].meanMs}` : '')).join(' | ')} |`);
   }
+  md.push(...profileMarkdown(r.replay?.service?.profile));
   md.push('');
   md.push('Options: `' + JSON.stringify(r.options) + '`');
   md.push('');

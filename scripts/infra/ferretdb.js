@@ -114,7 +114,7 @@ function ferretHandle({ pid, port, dataDir, pidFile, alreadyRunning }) {
  * keeps the data (used by the database-outage test: stop, then start again on the same port).
  * `logLevel` defaults to 'error': at 'warn' FerretDB dumps every error reply (e.g. each E11000).
  */
-async function startFerretDb({ port = 27017, dataDir, log = proc.defaultLog, timeoutMs = 30000, logLevel = 'error' } = {}) {
+async function startFerretDb({ port = 27017, dataDir, log = proc.defaultLog, timeoutMs = 30000, logLevel = 'error', debugAddr = '-' } = {}) {
   dataDir = path.resolve(dataDir || path.join(runtimeDir(), 'ferretdb'));
   const pidFile = path.join(dataDir, 'ferretdb.pid');
   const logFile = path.join(dataDir, 'ferretdb.log');
@@ -152,7 +152,9 @@ async function startFerretDb({ port = 27017, dataDir, log = proc.defaultLog, tim
       `--listen-addr=127.0.0.1:${port}`,
       `--state-dir=${dataDir}${path.sep}`, // state.json (instance uuid); also our ownership marker
       '--telemetry=disable',
-      '--debug-addr=-', // no metrics/pprof HTTP listener: it would clash between two instances (8088)
+      // No metrics/pprof HTTP listener unless asked for on a port of the caller's (the default, 8088, would
+      // clash between two instances).
+      `--debug-addr=${debugAddr}`,
       `--log-level=${logLevel}`,
     ],
     // FERRETDB_* variables are read as flag values by FerretDB: keep the command line authoritative.
