@@ -40,6 +40,34 @@ describe('ongoing-training reliability', () => {
     }
   }
 
+  describe('restart', () => {
+    let ot: OngoingTrainingHarness;
+    afterAll(() => ot?.close());
+
+    // A process takes pairs it holds nothing of in memory to be new, without a read: the insert of their
+    // version 1 fails when they exist, and they are read and decided again. A restarted process holds
+    // nothing, so every pair it touches goes that way.
+    it('carries every pair on from its stored state after a restart, not from scratch (R5, R10)', async () => {
+      ot = await OngoingTrainingHarness.create('restart');
+      const pairs = Array.from({ length: 6 }, (_, i) => aPair(`restart-${i}`));
+      const first = await ot.startApp();
+      await ot.book(...pairs.map((p) => p.packageBooked({ sessionCount: 2, price: { amount: 20000, currency: 'USD' }, ongoingTraining: true })));
+      await ot.complete(...pairs.map((p) => p.sessionCompleted()));
+      for (const p of pairs) await ot.waitForPair(p.clientId, p.coachId, `one session on deck for ${p.clientId}`, (pair) => pair?.sessionsOnDeck === 1);
+      await first.stop();
+
+      await ot.startApp();
+      await ot.complete(...pairs.map((p) => p.sessionCompleted()));
+      const autobooks = await waitFor('one autobook per pair', () => ot.distinctAutobooks().length >= pairs.length && ot.distinctAutobooks());
+      expect(autobooks.map((a) => a.clientId).sort()).toEqual(pairs.map((p) => p.clientId).sort());
+      for (const a of autobooks) expect(a).toMatchObject({ sequence: 1, rate: { amount: 10000, currency: 'USD' }, trigger: { type: 'session.completed' } });
+      for (const p of pairs) {
+        const history = await ot.history(p.clientId, p.coachId);
+        expect(history.map((e: { outcome: string }) => e.outcome)).toEqual(['autobooked', 'no-autobook', 'no-autobook']);
+      }
+    });
+  });
+
   describe('replay', () => {
     let ot: OngoingTrainingHarness;
     afterAll(() => ot?.close());
