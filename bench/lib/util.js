@@ -2,22 +2,11 @@
 // Small helpers of the bench: options, seeded numbers, percentiles, free ports, /proc readings.
 
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A free TCP port on 127.0.0.1 (the kernel picks it). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+const { freePort } = require('../../scripts/infra');
 
 /** A seeded generator of numbers in [0, 1): the same seed gives the same workload. */
 function seededRandom(seed) {

@@ -123,6 +123,7 @@ module.exports = {
   startKafka,
   startFerretDb,
   stopPid: proc.stopPid,
+  freePort: proc.freePort,
   up,
   down,
   status,

@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import { waitFor } from './wait';
 
 
@@ -14,16 +13,8 @@ export const APP_ENTRIES = processes.APP_ENTRIES;
 export const appArgs = processes.appArgs;
 
 /** A free TCP port on 127.0.0.1 (the kernel picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const freePort = (require('../../scripts/infra') as { freePort(): Promise<number> }).freePort;
 
 /** One built app running as its own process, as in production: configured only by its environment. */
 export class AppProcess {

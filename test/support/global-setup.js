@@ -2,21 +2,11 @@
 // wire-protocol server (TEST_MONGODB_URL, e.g. mongodb://127.0.0.1:27017). What it starts runs on free
 // ports with data in a temporary folder of its own, and is stopped by the global teardown.
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const infra = require('../../scripts/infra');
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+const { freePort } = infra;
 
 module.exports = async function globalSetup() {
   const started = [];

@@ -220,6 +220,18 @@ function portInUse(port) {
   });
 }
 
+/** A free TCP port on 127.0.0.1 (the kernel picks it). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 /** Environment for children: ours, minus variables that would silently change their config. */
 function childEnv(dropPrefixes, extra = {}) {
   const env = {};
@@ -243,5 +255,6 @@ module.exports = {
   spawnDaemon,
   waitUntilReady,
   portInUse,
+  freePort,
   childEnv,
 };
