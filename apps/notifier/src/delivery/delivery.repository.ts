@@ -1,4 +1,5 @@
 import { SessionAutobooked } from '@app/contracts';
+import { ensureCollections, modelOf } from '@app/platform/mongo/mongo-connection';
 import { Inject, Injectable } from '@nestjs/common';
 import { Connection, Model } from 'mongoose';
 import {
@@ -45,17 +46,12 @@ export class DeliveryRepository {
   private readonly outcomes: Model<OutcomeDocument>;
 
   constructor(@Inject(NOTIFIER_MONGO) connection: Connection) {
-    this.claims = connection.models[DELIVERIES_COLLECTION] ?? connection.model<ClaimDocument>(DELIVERIES_COLLECTION, claimSchema);
-    this.outcomes = connection.models[OUTCOMES_COLLECTION] ?? connection.model<OutcomeDocument>(OUTCOMES_COLLECTION, outcomeSchema);
+    this.claims = modelOf<ClaimDocument>(connection, DELIVERIES_COLLECTION, claimSchema);
+    this.outcomes = modelOf<OutcomeDocument>(connection, OUTCOMES_COLLECTION, outcomeSchema);
   }
 
   async ensureIndexes(): Promise<void> {
-    for (const model of [this.claims, this.outcomes]) {
-      await model.createCollection().catch((error: { code?: number }) => {
-        if (error.code !== 48) throw error; // NamespaceExists
-      });
-      await model.createIndexes();
-    }
+    await ensureCollections([this.claims, this.outcomes]);
     await this.moveLegacyOutcomes();
   }
 

@@ -1,4 +1,5 @@
 import { SessionAutobooked } from '@app/contracts';
+import { ensureCollections, modelOf } from '@app/platform/mongo/mongo-connection';
 import { Inject, Injectable } from '@nestjs/common';
 import { Connection, Model } from 'mongoose';
 import type { HistoryEntry, PairState } from '../domain';
@@ -63,21 +64,13 @@ export class PairRepository {
   private readonly latest = new Map<string, StoredPair>();
 
   constructor(@Inject(MONGO_CONNECTION) connection: Connection) {
-    const model = <T>(name: string, schema: ConstructorParameters<typeof Model>[0] | unknown) =>
-      (connection.models[name] as Model<T>) ?? connection.model<T>(name, schema as never);
-    this.versions = model<PairVersionDocument>(PAIR_VERSIONS_COLLECTION, pairVersionSchema);
-    this.clientPairs = model<ClientPairDocument>(CLIENT_PAIRS_COLLECTION, clientPairSchema);
-    this.published = model<PublishedAutobookDocument>(PUBLISHED_AUTOBOOKS_COLLECTION, publishedAutobookSchema);
+    this.versions = modelOf<PairVersionDocument>(connection, PAIR_VERSIONS_COLLECTION, pairVersionSchema);
+    this.clientPairs = modelOf<ClientPairDocument>(connection, CLIENT_PAIRS_COLLECTION, clientPairSchema);
+    this.published = modelOf<PublishedAutobookDocument>(connection, PUBLISHED_AUTOBOOKS_COLLECTION, publishedAutobookSchema);
   }
 
   async ensureIndexes(): Promise<void> {
-    const models: Pick<Model<unknown>, 'createCollection' | 'createIndexes'>[] = [this.versions, this.clientPairs, this.published];
-    for (const model of models) {
-      await model.createCollection().catch((error: { code?: number }) => {
-        if (error.code !== 48) throw error; // NamespaceExists
-      });
-      await model.createIndexes();
-    }
+    await ensureCollections([this.versions, this.clientPairs, this.published]);
   }
 
   /**

@@ -1,4 +1,4 @@
-import mongoose, { Connection } from 'mongoose';
+import mongoose, { Connection, Model, Schema } from 'mongoose';
 
 /**
  * One mongoose connection per app. Writes are single-document and conditional (no multi-document
@@ -16,6 +16,28 @@ export async function connectMongo(uri: string): Promise<Connection> {
   });
   await connection.asPromise();
   return connection;
+}
+
+/** The connection's model of a collection, compiled once per connection. */
+export function modelOf<T>(connection: Connection, name: string, schema: Schema): Model<T> {
+  // Typed by the caller: mongoose's own inference from an untyped schema is costly for the compiler.
+  return ((connection.models[name] as unknown) ?? connection.model(name, schema)) as Model<T>;
+}
+
+/** What `ensureCollections` needs of a model. */
+interface CollectionOfModel {
+  createCollection(): Promise<unknown>;
+  createIndexes(): Promise<unknown>;
+}
+
+/** Creates the models' collections (those that exist are left as they are) and their indexes. */
+export async function ensureCollections(models: CollectionOfModel[]): Promise<void> {
+  for (const model of models) {
+    await model.createCollection().catch((error: { code?: number }) => {
+      if (error.code !== 48) throw error; // NamespaceExists
+    });
+    await model.createIndexes();
+  }
 }
 
 export async function pingMongo(connection: Connection): Promise<boolean> {
