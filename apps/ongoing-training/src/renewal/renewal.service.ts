@@ -25,9 +25,10 @@ export interface AppliedPair {
 }
 
 /**
- * Feeds inputs to the renewal policy and carries out its decisions: for a chunk of inputs, the pairs
- * are read (from memory when this process wrote them last), decided, and written with one insert of
- * a new version per pair, all in one round trip; then the new autobooks are published.
+ * Feeds inputs to the renewal policy and carries out its decisions: for a chunk of inputs, each pair
+ * is taken from memory (this process wrote it last) or taken to be new, decided, and written with one
+ * insert of a new version per pair, all in one round trip; pairs whose version another writer holds
+ * are read and decided again; then the new autobooks are published.
  */
 @Injectable()
 export class RenewalService {
