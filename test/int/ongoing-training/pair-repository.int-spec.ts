@@ -11,7 +11,7 @@ import mongoose, { Connection } from 'mongoose';
 import { PairState, RenewalInput, decide } from '../../../apps/ongoing-training/src/domain';
 import { autobookEventId } from '../../../apps/ongoing-training/src/renewal/autobook-id';
 import { PairRepository, StoredPair, VersionWrite } from '../../../apps/ongoing-training/src/renewal/pair.repository';
-import { pairKey } from '../../../apps/ongoing-training/src/renewal/pair.schema';
+import { pairKey, pairVersionId } from '../../../apps/ongoing-training/src/renewal/pair.schema';
 import { mongoUriFor } from '../../support/mongo';
 import { runId } from '../../support/wait';
 
@@ -95,6 +95,27 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
     const history = await new PairRepository(connection).history(clients[0], 'coach-1', 10);
     expect(history!.map((e) => e.outcome)).toEqual(['autobooked', 'no-autobook', 'no-autobook']);
     expect(history!.map((e) => (e.input.type === 'enrollment' ? null : e.input.eventId))).toEqual([`completed-${clients[0]}-s2`, `completed-${clients[0]}-s1`, `booked-${clients[0]}-p1`]);
+  });
+
+  it('reads versions written by earlier builds, whose content is in fields rather than in `body`, and carries them on', async () => {
+    // What an earlier build stored: the same content, as nested fields.
+    const clientId = 'client-earlier';
+    const key = pairKey(clientId, 'coach-1');
+    const v1 = next(null, clientId, [booked(clientId), completed(clientId, 1)]);
+    const v2 = next({ key, version: 1, state: v1.state }, clientId, [completed(clientId, 2)]);
+    expect(v2.autobooked).toHaveLength(1);
+    await connection.collection('pair_versions').insertMany([
+      { _id: pairVersionId(key, 1), pairKey: key, clientId, coachId: 'coach-1', version: 1, state: v1.state, entries: v1.entries, autobooked: v1.autobooked, at: NOW },
+      { _id: pairVersionId(key, 2), pairKey: key, clientId, coachId: 'coach-1', version: 2, state: v2.state, entries: v2.entries, autobooked: v2.autobooked, at: NOW },
+    ] as never[]);
+
+    const reader = new PairRepository(connection);
+    expect((await reader.load([key])).get(key)).toMatchObject({ key, version: 2, state: v2.state });
+    expect((await reader.history(clientId, 'coach-1', 10))!.map((e) => e.outcome)).toEqual(['autobooked', 'no-autobook', 'no-autobook']);
+    expect((await reader.autobooksSince(new Date(NOW.getTime() - 1000))).map((a) => a.eventId)).toContain(v2.autobooked[0].eventId);
+
+    const { saved } = await reader.insertVersions([next((await reader.load([key])).get(key)!, clientId, [completed(clientId, 3)])], NOW);
+    expect(saved).toEqual([expect.objectContaining({ key, version: 3 })]);
   });
 
   it("lists a client's pairs from the entries inserted with their first version", async () => {

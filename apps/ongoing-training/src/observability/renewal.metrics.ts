@@ -47,7 +47,7 @@ export class RenewalMetrics {
 
   readonly outboxBacklog = new Gauge({
     name: 'ongoing_training_outbox_backlog',
-    help: 'Pairs with autobooks not yet acknowledged by the broker, as last seen by the outbox sweep',
+    help: 'Autobooks stored and not yet acknowledged by the broker (the outbox retries them)',
     registers: [this.registry],
   });
 

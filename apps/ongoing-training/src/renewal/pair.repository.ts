@@ -11,6 +11,9 @@ import {
   PairVersionDocument,
   PublishedAutobookDocument,
   clientPairSchema,
+  MADE_AUTOBOOKS,
+  StoredVersionContent,
+  VERSION_CONTENT_FIELDS,
   decodeBody,
   encodeBody,
   pairKey,
@@ -116,7 +119,7 @@ export class PairRepository {
     const PAGE = 20;
     for (let from = top; from >= 1 && entries.length < limit; from -= PAGE) {
       const ids = Array.from({ length: Math.min(PAGE, from) }, (_, i) => pairVersionId(key, from - i));
-      const docs = await Promise.all(ids.map((id) => this.versions.findById(id, { body: 1 }).lean<Pick<PairVersionDocument, 'body'>>().exec()));
+      const docs = await Promise.all(ids.map((id) => this.versions.findById(id, VERSION_CONTENT_FIELDS).lean<StoredVersionContent>().exec()));
       for (const doc of docs) if (doc) entries.push(...decodeBody(doc).entries.reverse());
     }
     return entries.slice(0, limit);
@@ -195,8 +198,8 @@ export class PairRepository {
   /** Autobooks of versions written since `since` (the outbox sweep at start checks them). */
   async autobooksSince(since: Date): Promise<SessionAutobooked[]> {
     const docs = await this.versions
-      .find({ at: { $gte: since }, autobookCount: { $gt: 0 } }, { body: 1 })
-      .lean<Pick<PairVersionDocument, 'body'>[]>()
+      .find({ at: { $gte: since }, ...MADE_AUTOBOOKS }, VERSION_CONTENT_FIELDS)
+      .lean<StoredVersionContent[]>()
       .exec();
     return docs.flatMap((d) => decodeBody(d).autobooked);
   }
@@ -221,7 +224,10 @@ export class PairRepository {
     const docs =
       ids.length === 0
         ? []
-        : await this.versions.find({ _id: { $in: ids } }, { pairKey: 1, version: 1, body: 1 }).lean<Pick<PairVersionDocument, 'pairKey' | 'version' | 'body'>[]>().exec();
+        : await this.versions
+            .find({ _id: { $in: ids } }, { pairKey: 1, version: 1, ...VERSION_CONTENT_FIELDS })
+            .lean<(Pick<PairVersionDocument, 'pairKey' | 'version'> & StoredVersionContent)[]>()
+            .exec();
     const found = new Map<string, StoredPair | null>(keys.map((key) => [key, null]));
     for (const doc of docs) {
       const { state } = decodeBody(doc);
@@ -234,7 +240,7 @@ export class PairRepository {
   private async readLatest(key: string): Promise<StoredPair | null> {
     const version = await this.latestVersionNumber(key);
     if (version === 0) return null;
-    const doc = await this.versions.findById(pairVersionId(key, version), { body: 1, version: 1 }).lean<Pick<PairVersionDocument, 'body' | 'version'>>().exec();
+    const doc = await this.versions.findById(pairVersionId(key, version), { version: 1, ...VERSION_CONTENT_FIELDS }).lean<Pick<PairVersionDocument, 'version'> & StoredVersionContent>().exec();
     if (!doc) return null;
     const { state } = decodeBody(doc);
     this.remember({ key, version: doc.version, state });

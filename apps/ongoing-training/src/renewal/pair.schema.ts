@@ -40,9 +40,22 @@ export function encodeBody(body: VersionBody): string {
   return JSON.stringify(body);
 }
 
-export function decodeBody(doc: Pick<PairVersionDocument, 'body'>): VersionBody {
-  return JSON.parse(doc.body) as VersionBody;
+/**
+ * Versions written by earlier builds hold their content as fields (`state`, `entries`, `autobooked`)
+ * and have no `body`: they are read as they are, so an upgrade needs no migration.
+ */
+export type StoredVersionContent = Partial<Pick<PairVersionDocument, 'body'> & VersionBody>;
+
+/** The fields a read of a version's content asks for, in either shape. */
+export const VERSION_CONTENT_FIELDS = { body: 1, state: 1, entries: 1, autobooked: 1 } as const;
+
+export function decodeBody(doc: StoredVersionContent): VersionBody {
+  if (typeof doc.body === 'string') return JSON.parse(doc.body) as VersionBody;
+  return { state: doc.state!, entries: doc.entries ?? [], autobooked: doc.autobooked ?? [] };
 }
+
+/** Versions that made autobooks, in either shape. */
+export const MADE_AUTOBOOKS = { $or: [{ autobookCount: { $gt: 0 } }, { 'autobooked.0': { $exists: true } }] };
 
 /** One per pair, inserted with its first version: the list of a client's coaches. */
 export interface ClientPairDocument {
