@@ -6,6 +6,7 @@ export * from './kafka/kafka-client';
 export * from './kafka/topic-names';
 export * from './kafka/event-publisher';
 export * from './kafka/inbound-consumer';
+export * from './kafka/inbound-consumer.host';
 export * from './mongo/mongo-connection';
 export * from './http/health.controller';
 export * from './http/metrics.controller';

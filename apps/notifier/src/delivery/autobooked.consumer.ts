@@ -1,6 +1,6 @@
 import { TOPICS } from '@app/contracts';
-import { EventPublisher, InboundConsumer, KAFKA, TopicNames, inboundRoute } from '@app/platform';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { EventPublisher, InboundConsumerHost, InboundConsumerOptions, KAFKA, TopicNames, inboundRoute } from '@app/platform';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
 
@@ -9,9 +9,8 @@ import { NotificationService } from './notification.service';
 
 /** The Kafka edge of the notifier: `session.autobooked` in, validated, two emails out per event. */
 @Injectable()
-export class AutobookedConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AutobookedConsumer extends InboundConsumerHost {
   private readonly logger = new Logger(AutobookedConsumer.name);
-  private consumer: InboundConsumer | null = null;
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -20,10 +19,12 @@ export class AutobookedConsumer implements OnApplicationBootstrap, OnApplication
     private readonly publisher: EventPublisher,
     private readonly notifications: NotificationService,
     private readonly metrics: NotifierMetrics,
-  ) {}
+  ) {
+    super();
+  }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.consumer = new InboundConsumer({
+  protected consumerOptions(): InboundConsumerOptions {
+    return {
       kafka: this.kafka,
       groupId: this.config.KAFKA_GROUP_ID,
       names: this.names,
@@ -45,15 +46,6 @@ export class AutobookedConsumer implements OnApplicationBootstrap, OnApplication
         }),
       ],
       observer: { deadLettered: () => this.metrics.deadLetters.inc() },
-    });
-    await this.consumer.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
-  }
-
-  get healthy(): boolean {
-    return this.consumer?.healthy ?? false;
+    };
   }
 }

@@ -1,6 +1,6 @@
 import { TOPICS } from '@app/contracts';
-import { EventPublisher, InboundConsumer, InboundItem, KAFKA, TopicNames, inboundRoute } from '@app/platform';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { EventPublisher, InboundConsumerHost, InboundConsumerOptions, InboundItem, KAFKA, TopicNames, inboundRoute } from '@app/platform';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from '../config';
 import { RenewalInput } from '../domain';
@@ -13,9 +13,8 @@ import { RenewalService } from './renewal.service';
  * contracts, applied by the RenewalService; offsets move only once the effects are durable.
  */
 @Injectable()
-export class RenewalConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RenewalConsumer extends InboundConsumerHost {
   private readonly logger = new Logger(RenewalConsumer.name);
-  private consumer: InboundConsumer | null = null;
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -24,10 +23,12 @@ export class RenewalConsumer implements OnApplicationBootstrap, OnApplicationShu
     private readonly publisher: EventPublisher,
     private readonly renewals: RenewalService,
     private readonly metrics: RenewalMetrics,
-  ) {}
+  ) {
+    super();
+  }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.consumer = new InboundConsumer({
+  protected consumerOptions(): InboundConsumerOptions {
+    return {
       kafka: this.kafka,
       groupId: this.config.KAFKA_GROUP_ID,
       names: this.names,
@@ -44,16 +45,7 @@ export class RenewalConsumer implements OnApplicationBootstrap, OnApplicationShu
         deadLettered: (topic) => this.metrics.deadLetters.inc({ topic }),
         retrying: (topic) => this.metrics.retries.inc({ topic }),
       },
-    });
-    await this.consumer.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
-  }
-
-  get healthy(): boolean {
-    return this.consumer?.healthy ?? false;
+    };
   }
 
   private async apply<P>(items: InboundItem<P>[], toInput: (event: P) => RenewalInput): Promise<void> {
