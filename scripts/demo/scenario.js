@@ -87,6 +87,8 @@ async function runScenario(ctx) {
       const list = await ctx.history(pair);
       return list && list.length >= pair.inputs ? list : undefined;
     });
+    // One entry per input that changed the pair: an input ignored (R10) must have left none.
+    if (entries.length > pair.inputs) mismatches.push(`${pair.short}: ${what}: ${entries.length} entries for ${pair.inputs} inputs that change the pair`);
     const newest = entries[0];
     const got = newest.outcome === 'autobooked' ? 'autobooked' : newest.reason;
     const ok = got === expected;
@@ -106,6 +108,13 @@ async function runScenario(ctx) {
 
   async function complete(pair, expected, { event, label } = {}) {
     const sent = event ?? pair.sessionCompleted();
+    if (expected === 'duplicate') {
+      // Applied already: stored nowhere (R10). The pair's next input shows that it left no entry.
+      await ctx.send('session.completed', sent);
+      pair.notes.push({ at: new Date().toISOString(), text: `${label}: ignored, nothing stored (R10)`, detail: `session ${sent.sessionId} was completed already` });
+      ctx.log(`  ${pair.short.padEnd(14)} ${label.padEnd(58)} -> ignored (R10)`);
+      return null;
+    }
     pair.inputs++;
     await ctx.send('session.completed', sent);
     return applied(pair, label ?? `session.completed ${sent.sessionId}`, expected);

@@ -99,7 +99,8 @@ describe('the demo (npm run demo -- --once)', () => {
     expect(timeline).toContain('autobooked: session #3 booked at USD 90.00');
     expect(timeline).toContain('no-autobook (not-enrolled)');
     expect(timeline).toContain('no-autobook (auto-renewal-not-offered)');
-    expect(timeline).toContain('no-autobook (duplicate)');
+    expect(timeline).toContain('again (same eventId: redelivery): ignored, nothing stored (R10)');
+    expect(timeline).not.toContain('(duplicate)');
     expect(timeline).toContain('refused: 409 AUTO_RENEWAL_NOT_OFFERED');
     expect(timeline).toContain('refused: 409 PACKAGE_REQUIRED');
     expect(timeline).toContain('API: switch turned on');

@@ -38,8 +38,10 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
           provide: PairRepository,
           inject: [MONGO_CONNECTION],
           useFactory: async (connection: Connection) => {
-            const repository = new PairRepository(connection);
+            const repository = new PairRepository(connection, config.PAIR_CACHE_MB * 1024 * 1024);
             await repository.ensureIndexes();
+            // Before anything is consumed: pairs stored by the earlier release are carried over once.
+            await repository.migrateLegacy();
             return repository;
           },
         },

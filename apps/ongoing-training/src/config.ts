@@ -17,6 +17,8 @@ const schema = z
     APPLY_PARTITIONS_CONCURRENTLY: env.int(3, 1, 64),
     /** After a failed publish, how often the autobooks not yet on the topic are tried again. */
     OUTBOX_RETRY_MS: env.int(5000, 100, 600000),
+    /** Memory for pair states (an estimate of their bytes): what fits is read at start and kept. */
+    PAIR_CACHE_MB: env.int(48, 1, 4096),
   })
   .superRefine((c, ctx) => {
     if (!c.AUTH_JWT_SECRET && !c.DEMO_MODE) {

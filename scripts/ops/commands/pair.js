@@ -68,18 +68,19 @@ async function fromMongo(options, clientId, coachId, limit) {
   const uri = options['mongodb-uri'];
   mongo.assertUri(uri, '--mongodb-uri');
   require('reflect-metadata');
-  const { PAIR_VERSIONS_COLLECTION } = load('pairSchema');
+  const { PAIR_CHANGES_COLLECTION } = load('pairSchema');
   const { PairRepository } = load('pairRepository');
   const { toPairView } = load('domain');
   const connection = await mongo.connect(uri);
   try {
     const collections = new Set((await connection.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
-    if (!collections.has(PAIR_VERSIONS_COLLECTION)) {
-      throw new CliError(`database ${mongo.redact(uri)} has no "${PAIR_VERSIONS_COLLECTION}" collection: is it the ongoing-training service's database?`);
+    if (!collections.has(PAIR_CHANGES_COLLECTION)) {
+      throw new CliError(`database ${mongo.redact(uri)} has no "${PAIR_CHANGES_COLLECTION}" collection: is it the ongoing-training service's database?`);
     }
     const pairs = new PairRepository(connection);
     const stored = await pairs.find(clientId, coachId);
-    const entries = stored ? await pairs.history(clientId, coachId, limit) : null;
+    const page = stored ? await pairs.history(clientId, coachId, limit) : null;
+    const entries = page && page.entries;
     if (!stored || !entries) throw new CliError(`nothing is known about client ${clientId} with coach ${coachId} in ${mongo.redact(uri)}`);
     return { source: mongo.redact(uri), view: toPairView(stored.state), entries: [...entries].reverse() };
   } finally {

@@ -3,32 +3,38 @@
 // MongoDB wire-protocol server.
 jest.mock('@nestjs/common', () => {
   const decorator = () => () => undefined;
-  return { Injectable: decorator, Inject: decorator };
+  class Logger {
+    log(): void {}
+    warn(): void {}
+    debug(): void {}
+  }
+  return { Injectable: decorator, Inject: decorator, Logger };
 });
 
 import { aPackageBooked, aSessionCompleted } from '@app/contracts/testing/builders';
 import mongoose, { Connection } from 'mongoose';
-import { PairState, RenewalInput, decide } from '../../../apps/ongoing-training/src/domain';
+import type { SessionAutobooked } from '@app/contracts';
+import { HistoryEntry, PairState, RenewalInput, decide, emptyPair } from '../../../apps/ongoing-training/src/domain';
 import { autobookEventId } from '../../../apps/ongoing-training/src/renewal/autobook-id';
-import { PairRepository, StoredPair, VersionWrite } from '../../../apps/ongoing-training/src/renewal/pair.repository';
-import { pairKey, pairVersionId } from '../../../apps/ongoing-training/src/renewal/pair.schema';
+import { ChangeWrite, InvalidCursorError, PairRepository, StoredPair } from '../../../apps/ongoing-training/src/renewal/pair.repository';
+import { pairKey } from '../../../apps/ongoing-training/src/renewal/pair.schema';
 import { mongoUriFor } from '../../support/mongo';
 import { runId } from '../../support/wait';
 
 const NOW = new Date('2026-11-03T10:00:00Z');
 
-/** A write of the pair's next version: `inputs` decided on top of `previous`. */
-function next(previous: StoredPair | null, clientId: string, inputs: RenewalInput[]): VersionWrite {
-  let state: PairState | null = previous?.state ?? null;
-  const entries = [];
-  const autobooked = [];
+/** A write of the pair's next change: `inputs` decided on top of `previous`. */
+function next(previous: StoredPair | null, clientId: string, inputs: RenewalInput[]): ChangeWrite {
+  let state: PairState = previous?.state ?? emptyPair(clientId, 'coach-1');
+  const entries: HistoryEntry[] = [];
+  const autobooked: SessionAutobooked[] = [];
   for (const input of inputs) {
     const decision = decide(state, input, { now: NOW.toISOString(), autobookEventId });
     state = decision.state;
-    entries.push(decision.entry);
+    if (decision.entry) entries.push(decision.entry);
     if (decision.autobooked) autobooked.push(decision.autobooked);
   }
-  return { previous, clientId, coachId: 'coach-1', state: state!, entries, autobooked };
+  return { previous, clientId, coachId: 'coach-1', state, entries, autobooked };
 }
 
 const booked = (clientId: string): RenewalInput => ({ type: 'package.booked', event: aPackageBooked({ clientId, packageId: `${clientId}-p1`, sessionCount: 2, ongoingTraining: true }) });
@@ -38,17 +44,19 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
   let connection: Connection;
   const clients = Array.from({ length: 6 }, (_, i) => `client-${i}`);
   const keys = clients.map((c) => pairKey(c, 'coach-1'));
+  const written = new Map<string, PairState>();
 
   beforeAll(async () => {
     connection = await mongoose.createConnection(mongoUriFor(runId('pair-repo').slice(0, 60))).asPromise();
     await new PairRepository(connection).ensureIndexes();
-    // Two versions of every pair, written by a first process: the package, then a completion that
+    // Two changes of every pair, written by a first process: the package, then a completion that
     // leaves one session on deck.
     const writer = new PairRepository(connection);
-    const first = await writer.insertVersions(clients.map((c) => next(null, c, [booked(c)])), NOW);
+    const first = await writer.append(clients.map((c) => next(null, c, [booked(c)])), NOW);
     expect(first.conflicts).toEqual([]);
-    const second = await writer.insertVersions(first.saved.map((stored, i) => next(stored, clients[i], [completed(clients[i], 1)])), NOW);
+    const second = await writer.append(first.saved.map((stored, i) => next(stored, clients[i], [completed(clients[i], 1)])), NOW);
     expect(second.saved.map((s) => s.version)).toEqual(clients.map(() => 2));
+    for (const s of second.saved) written.set(s.key, s.state);
   });
 
   afterAll(async () => {
@@ -56,24 +64,53 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
     await connection?.close();
   });
 
-  it('takes pairs it holds nothing of to be new without a read, and the insert of their version 1 says otherwise', async () => {
+  it('stores one readable document per change: the decisions as nested fields, no copy of the state', async () => {
+    const doc = await connection.collection('pair_changes').findOne({ pairKey: keys[0], version: 2 });
+    expect(doc).toMatchObject({
+      clientId: clients[0],
+      coachId: 'coach-1',
+      version: 2,
+      entries: [{ input: { type: 'session.completed', sessionId: `${clients[0]}-s1` }, outcome: 'no-autobook', reason: 'sessions-on-deck' }],
+    });
+    expect(doc).not.toHaveProperty('state');
+    expect(doc).not.toHaveProperty('body');
+  });
+
+  it('takes pairs it holds nothing of to be new without a read, and the insert of their first change says otherwise', async () => {
     const fresh = new PairRepository(connection);
     const guessed = await fresh.load(keys, { unknownAsNew: true });
     expect([...guessed.values()]).toEqual(clients.map(() => null));
 
-    const { saved, conflicts } = await fresh.insertVersions(clients.map((c) => next(null, c, [completed(c, 2)])), NOW);
+    const { saved, conflicts } = await fresh.append(clients.map((c) => next(null, c, [completed(c, 2)])), NOW);
     expect(saved).toEqual([]);
     expect(conflicts.sort()).toEqual([...keys].sort());
   });
 
-  it('reads the latest version of many pairs at once (two queries) and of a few (by _id), with the same answer', async () => {
+  it('reads pairs by key, folding their history into the state the writer had', async () => {
     const many = await new PairRepository(connection).load(keys);
-    const few = await new PairRepository(connection).load(keys.slice(0, 2));
     for (const key of keys) {
-      expect(many.get(key)).toMatchObject({ key, version: 2, cold: true });
-      expect(many.get(key)!.state.completedSessionIds).toHaveLength(1);
+      expect(many.get(key)).toMatchObject({ key, version: 2, cold: { autobooked: [] } });
+      expect(many.get(key)!.state).toEqual(written.get(key));
     }
-    for (const key of keys.slice(0, 2)) expect(few.get(key)).toEqual(many.get(key));
+  });
+
+  it('restores every stored pair in one pass at start, and then needs no read for them', async () => {
+    const restored = new PairRepository(connection);
+    await restored.restore();
+    expect(restored.cached.pairs).toBeGreaterThanOrEqual(keys.length);
+    // Guessing would take them to be new; restored, they are known.
+    const loaded = await restored.load(keys, { unknownAsNew: true });
+    for (const key of keys) {
+      expect(loaded.get(key)).toEqual({ key, version: 2, state: written.get(key) });
+    }
+  });
+
+  it('restores nothing when the pairs do not all fit in its memory; they are read by key', async () => {
+    const small = new PairRepository(connection, 4000);
+    await small.restore();
+    expect(small.cached).toEqual({ pairs: 0, bytes: 0 });
+    const loaded = await small.load(keys);
+    for (const key of keys) expect(loaded.get(key)!.state).toEqual(written.get(key));
   });
 
   it('carries a pair on from what it read: the next completion books a session and the outbox finds it', async () => {
@@ -81,7 +118,7 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
     const stored = (await reader.load([keys[0]])).get(keys[0])!;
     const write = next(stored, clients[0], [completed(clients[0], 2)]);
     expect(write.autobooked).toHaveLength(1);
-    const { saved } = await reader.insertVersions([write], NOW);
+    const { saved } = await reader.append([write], NOW);
     expect(saved).toEqual([expect.objectContaining({ key: keys[0], version: 3 })]);
 
     const since = new Date(NOW.getTime() - 1000);
@@ -89,37 +126,70 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
     expect(await reader.publishedSince(since)).toEqual(new Set());
     await reader.markPublished([write.autobooked[0].eventId], NOW);
     expect(await reader.publishedSince(since)).toEqual(new Set([write.autobooked[0].eventId]));
+    expect(await reader.publishedAmong([write.autobooked[0].eventId, 'unknown'])).toEqual(new Set([write.autobooked[0].eventId]));
+    // Read cold, the pair comes with the autobooks it stored, for the outbox to check.
+    const cold = (await new PairRepository(connection).load([keys[0]])).get(keys[0])!;
+    expect(cold.cold!.autobooked.map((a) => a.eventId)).toEqual([write.autobooked[0].eventId]);
   });
 
-  it('gives the decision log newest first, across versions', async () => {
-    const history = await new PairRepository(connection).history(clients[0], 'coach-1', 10);
-    expect(history!.map((e) => e.outcome)).toEqual(['autobooked', 'no-autobook', 'no-autobook']);
-    expect(history!.map((e) => (e.input.type === 'enrollment' ? null : e.input.eventId))).toEqual([`completed-${clients[0]}-s2`, `completed-${clients[0]}-s1`, `booked-${clients[0]}-p1`]);
+  it('gives the decision log newest first, across changes, a page at a time', async () => {
+    const repository = new PairRepository(connection);
+    const all = await repository.history(clients[0], 'coach-1', 10);
+    expect(all!.entries.map((e) => e.outcome)).toEqual(['autobooked', 'no-autobook', 'no-autobook']);
+    expect(all!.entries.map((e) => (e.input.type === 'enrollment' ? null : e.input.eventId))).toEqual([`completed-${clients[0]}-s2`, `completed-${clients[0]}-s1`, `booked-${clients[0]}-p1`]);
+    expect(all!.next).toBeNull();
+
+    const paged: HistoryEntry[] = [];
+    let before: string | undefined;
+    for (let pages = 0; pages < 5; pages++) {
+      const page = (await repository.history(clients[0], 'coach-1', 1, before))!;
+      paged.push(...page.entries);
+      if (page.next === null) break;
+      before = page.next;
+    }
+    expect(paged).toEqual(all!.entries);
+    expect(await repository.history('client-unknown', 'coach-1', 10)).toBeNull();
+    await expect(repository.history(clients[0], 'coach-1', 1, 'not-a-cursor')).rejects.toBeInstanceOf(InvalidCursorError);
   });
 
-  it('reads versions written by earlier builds, whose content is in fields rather than in `body`, and carries them on', async () => {
-    // What an earlier build stored: the same content, as nested fields.
-    const clientId = 'client-earlier';
-    const key = pairKey(clientId, 'coach-1');
-    const v1 = next(null, clientId, [booked(clientId), completed(clientId, 1)]);
-    const v2 = next({ key, version: 1, state: v1.state }, clientId, [completed(clientId, 2)]);
-    expect(v2.autobooked).toHaveLength(1);
-    await connection.collection('pair_versions').insertMany([
-      { _id: pairVersionId(key, 1), pairKey: key, clientId, coachId: 'coach-1', version: 1, state: v1.state, entries: v1.entries, autobooked: v1.autobooked, at: NOW },
-      { _id: pairVersionId(key, 2), pairKey: key, clientId, coachId: 'coach-1', version: 2, state: v2.state, entries: v2.entries, autobooked: v2.autobooked, at: NOW },
-    ] as never[]);
-
-    const reader = new PairRepository(connection);
-    expect((await reader.load([key])).get(key)).toMatchObject({ key, version: 2, state: v2.state });
-    expect((await reader.history(clientId, 'coach-1', 10))!.map((e) => e.outcome)).toEqual(['autobooked', 'no-autobook', 'no-autobook']);
-    expect((await reader.autobooksSince(new Date(NOW.getTime() - 1000))).map((a) => a.eventId)).toContain(v2.autobooked[0].eventId);
-
-    const { saved } = await reader.insertVersions([next((await reader.load([key])).get(key)!, clientId, [completed(clientId, 3)])], NOW);
-    expect(saved).toEqual([expect.objectContaining({ key, version: 3 })]);
-  });
-
-  it("lists a client's pairs from the entries inserted with their first version", async () => {
+  it("lists a client's pairs from the entries inserted with their first change", async () => {
     const listed = await new PairRepository(connection).findByClient(clients[1]);
     expect(listed).toEqual([expect.objectContaining({ key: keys[1], version: 2 })]);
+  });
+
+  it('carries pairs stored by the earlier release over once, and the service goes on from them', async () => {
+    const clientId = 'client-earlier';
+    const key = pairKey(clientId, 'coach-1');
+    const contacts = { client: { name: 'Ana', email: 'ana@example.com' }, coach: { name: 'Carla', email: 'carla@example.com' } };
+    const pkg = { packageId: 'old-p1', eventId: 'old-e1', occurredAt: '2026-10-01T10:00:00Z', sessionCount: 2, price: { amount: 20000, currency: 'USD' }, rate: { amount: 10000, currency: 'USD' }, autoRenewal: true, ...contacts };
+    const autobook = { sequence: 1, eventId: 'old-autobook-1', occurredAt: '2026-10-03T10:00:00Z', rate: pkg.rate, ratePackageId: 'old-p1', trigger: { type: 'session.completed', eventId: 'old-c2', sessionId: 'old-s2' }, ...contacts };
+    const legacyState = (completedSessionIds: string[], autobooks: unknown[]) => ({
+      clientId, coachId: 'coach-1', enrolled: true, enrolledChangedAt: '2026-10-01T10:00:00Z', packages: [pkg], completedSessionIds, autobooks, ...contacts, updatedAt: '2026-10-03T10:00:00Z',
+    });
+    const entry = (sessionId: string, reason: string) => ({ at: '2026-10-03T10:00:00Z', input: { type: 'session.completed', eventId: `old-${sessionId}`, occurredAt: '2026-10-03T10:00:00Z', sessionId }, changes: { sessionCompleted: sessionId, sessionsOnDeck: { from: 1, to: 0 } }, outcome: 'no-autobook', reason });
+    // Version 1 as the release before last stored it (fields), version 2 as the last one did (one JSON string).
+    await connection.collection('pair_versions').insertMany([
+      { _id: `${key}#0000000001`, pairKey: key, clientId, coachId: 'coach-1', version: 1, state: legacyState(['old-s1'], []), entries: [entry('old-s1', 'sessions-on-deck')], autobooked: [], at: NOW },
+      { _id: `${key}#0000000002`, pairKey: key, clientId, coachId: 'coach-1', version: 2, autobookCount: 1, at: NOW, body: JSON.stringify({ state: legacyState(['old-s1', 'old-s2'], [autobook]), entries: [entry('old-s1', 'duplicate'), { ...entry('old-s2', ''), outcome: 'autobooked', reason: undefined, autobook: { sequence: 1, eventId: 'old-autobook-1', rate: pkg.rate, ratePackageId: 'old-p1' } }], autobooked: [] }) },
+    ] as never[]);
+
+    const repository = new PairRepository(connection);
+    const done = await repository.migrateLegacy();
+    expect(done).toMatchObject({ pairs: 1 });
+    expect(await repository.migrateLegacy()).toBeNull(); // once
+
+    const stored = (await repository.load([key])).get(key)!;
+    expect(stored.version).toBe(1);
+    expect(stored.state).toMatchObject({ enrolled: true, sessionsBought: 2, packageIds: ['old-p1'], completedSessionIds: ['old-s1', 'old-s2'], autobookCount: 1, ratePackage: pkg, lastAutobook: autobook });
+    // The earlier decisions stay readable; the duplicate the earlier release recorded is left out (R10).
+    const history = (await repository.history(clientId, 'coach-1', 10))!;
+    expect(history.entries.map((e) => e.outcome)).toEqual(['autobooked', 'no-autobook']);
+
+    // On deck is 1 (2 bought + 1 autobooked - 2 completed): the next completion books #2 at the old rate.
+    const write = next(stored, clientId, [completed(clientId, 3)]);
+    expect(write.autobooked).toEqual([expect.objectContaining({ sequence: 2, rate: pkg.rate, ratePackageId: 'old-p1', client: contacts.client })]);
+    expect((await repository.append([write], NOW)).saved).toEqual([expect.objectContaining({ key, version: 2 })]);
+    // A replayed completion the earlier release applied is still a duplicate.
+    expect(decide(write.state, completed(clientId, 3), { now: NOW.toISOString(), autobookEventId }).ignored).toBe('duplicate');
   });
 });

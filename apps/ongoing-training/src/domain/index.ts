@@ -1,5 +1,6 @@
 export * from './decision';
 export * from './errors';
+export * from './evolve';
 export * from './instant';
 export * from './pair-state';
 export * from './pair-view';

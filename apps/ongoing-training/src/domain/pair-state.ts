@@ -1,8 +1,9 @@
 import type { Contact, Money, SessionAutobooked, TriggerType } from '@app/contracts';
-import { lastPackageOf } from './rate';
 
-// The state of one client-coach pair. It is stored as one MongoDB document, so it holds only
-// JSON-friendly values: times are ISO strings, never Date objects.
+// The state of one client-coach pair, as compact as the rules allow: the rate package (R4), the counts
+// that make "on deck", the switch register (R2, R8), the dedupe keys (R10) and the latest autobook.
+// It is never stored as one document: it is folded from the pair's history (see evolve.ts), so it only
+// holds JSON-friendly values (times are ISO strings, never Date objects).
 
 /** A package known for the pair (`package.booked`), with its rate worked out once (R3). */
 export interface PackageRecord {
@@ -25,9 +26,8 @@ export interface AutobookTrigger {
 }
 
 /**
- * One session booked by R5. Kept forever and never changed (R7, R8): it holds everything its
- * `session.autobooked` payload says, contacts included, so a republish from the outbox sends the very same
- * payload even after a newer package brought new contacts.
+ * One session booked by R5. Never changed once made (R7, R8): it holds everything its
+ * `session.autobooked` payload says, contacts included, so a republish sends the very same payload.
  */
 export interface AutobookRecord {
   sequence: number;
@@ -47,16 +47,19 @@ export interface PairState {
   enrolled: boolean;
   /** When the switch last changed: a last-writer-wins register, so an older checkout never overrides a newer choice. */
   enrolledChangedAt: string | null;
-  /** Every package known, in arrival order. */
-  packages: PackageRecord[];
+  /** The last package by R4: its rate applies to the next autobook, its contacts get the emails. */
+  ratePackage: PackageRecord | null;
+  /** Sessions bought in all packages. */
+  sessionsBought: number;
+  /** Every package known (R10: a packageId seen again is a duplicate). */
+  packageIds: string[];
   /** Distinct completed sessions (R10). */
   completedSessionIds: string[];
-  /** Every autobook made, in sequence order. */
-  autobooks: AutobookRecord[];
-  /** Contacts of the last package (R4). */
-  client: Contact | null;
-  coach: Contact | null;
-  /** When an input last changed the pair; duplicates leave it alone. */
+  /** Autobooks made so far: the sequence of the latest one. */
+  autobookCount: number;
+  /** The latest autobook, if any. */
+  lastAutobook: AutobookRecord | null;
+  /** When an input last changed the pair. */
   updatedAt: string | null;
 }
 
@@ -67,29 +70,29 @@ export function emptyPair(clientId: string, coachId: string): PairState {
     coachId,
     enrolled: false,
     enrolledChangedAt: null,
-    packages: [],
+    ratePackage: null,
+    sessionsBought: 0,
+    packageIds: [],
     completedSessionIds: [],
-    autobooks: [],
-    client: null,
-    coach: null,
+    autobookCount: 0,
+    lastAutobook: null,
     updatedAt: null,
   };
 }
 
 /** Sessions booked and not yet completed. Below 0 while completions wait for their package (R11). */
 export function sessionsOnDeck(state: PairState): number {
-  const booked = state.packages.reduce((sum, p) => sum + p.sessionCount, 0) + state.autobooks.length;
-  return booked - state.completedSessionIds.length;
+  return state.sessionsBought + state.autobookCount - state.completedSessionIds.length;
 }
 
 /** The last package by R4, whatever order the packages arrived in. */
 export function lastPackage(state: PairState): PackageRecord | null {
-  return lastPackageOf(state.packages);
+  return state.ratePackage;
 }
 
 /** R6: whether the last package offers auto-renewal. With no package there is nothing to renew: false. */
 export function autoRenewalOffered(state: PairState): boolean {
-  return lastPackage(state)?.autoRenewal ?? false;
+  return state.ratePackage?.autoRenewal ?? false;
 }
 
 /** The `session.autobooked` payload of an autobook: the same on every call, for the outbox to republish. */

@@ -1,3 +1,4 @@
+import type { Decision } from './decision';
 import { AutoRenewalNotOfferedError, PackageRequiredError, PairMismatchError } from './errors';
 import { compareInstants } from './instant';
 import { autobookedEvent, emptyPair, PairState, sessionsOnDeck } from './pair-state';
@@ -12,11 +13,15 @@ import {
   completed,
   deepFreeze,
   enrollment,
+  entryOf,
   lastDecision,
   minute,
+  outcomeOf,
   play,
+  publishedAutobooks,
   seededRandom,
   shuffled,
+  storedEntries,
   usd,
 } from './testing/builders';
 
@@ -47,17 +52,38 @@ describe('renewal policy', () => {
       expect(() => decide(state, enrollment(true), at(NOW))).toThrow(PackageRequiredError);
     });
 
-    it('lets the switch be turned off before any package, creating the pair switched off (R1)', () => {
-      const decision = decide(null, enrollment(false), at(NOW));
-      expect(decision.state).toMatchObject({ enrolled: false, enrolledChangedAt: NOW, updatedAt: NOW, packages: [] });
-      expect(decision.entry).toMatchObject({ outcome: 'no-autobook', reason: 'not-enrolled' });
+    it('refuses to switch off before any package is known, too (R1)', () => {
+      expect(() => decide(null, enrollment(false), at(NOW))).toThrow(PackageRequiredError);
+      try {
+        decide(null, enrollment(false), at(NOW));
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'PACKAGE_REQUIRED', clientId: 'client-1', coachId: 'coach-1' });
+      }
+    });
+
+    it('refuses to switch off when only completions are known, and stores nothing (R1)', () => {
+      const { state } = play([completed({ sessionId: 's1' })]);
+      const snapshot = JSON.stringify(state);
+      expect(() => decide(deepFreeze(state), enrollment(false), at(NOW))).toThrow(PackageRequiredError);
+      expect(JSON.stringify(state)).toBe(snapshot);
     });
 
     it('switches on once a package is known (R1)', () => {
       const { state } = play([booked({ packageId: 'p1' })]);
       const decision = decide(state, enrollment(true), at(NOW));
-      expect(decision.state.enrolled).toBe(true);
-      expect(decision.entry.changes.enrolled).toEqual({ from: false, to: true });
+      expect(decision.state).toMatchObject({ enrolled: true, enrolledChangedAt: NOW });
+      expect(entryOf(decision).changes).toMatchObject({ enrolled: { from: false, to: true }, enrolledChangedAt: NOW });
+    });
+
+    it('switches off once a package is known (R1)', () => {
+      const { state } = play([booked({ packageId: 'p1', occurredAt: T1, ongoingTraining: true })]);
+      const decision = decide(state, enrollment(false), at(NOW));
+      expect(decision.state).toMatchObject({ enrolled: false, enrolledChangedAt: NOW });
+      expect(decision.entry).toMatchObject({
+        outcome: 'no-autobook',
+        reason: 'not-enrolled',
+        changes: { enrolled: { from: true, to: false }, enrolledChangedAt: NOW },
+      });
     });
   });
 
@@ -97,32 +123,77 @@ describe('renewal policy', () => {
         booked({ packageId: 'p1', occurredAt: T1, ongoingTraining: true }),
       ]);
       expect(played.state).toMatchObject({ enrolled: false, enrolledChangedAt: T2 });
-      expect(lastDecision(played).entry.changes.checkoutSwitchIgnored).toEqual({
+      expect(entryOf(lastDecision(played)).changes.checkoutSwitchIgnored).toEqual({
         requested: true,
         enrolledChangedAt: T2,
       });
     });
 
     it('applies a checkout made after an API change (R2)', () => {
-      const played = play([booked({ packageId: 'p1', occurredAt: T1 }), enrollment(false)]);
+      const played = play([booked({ packageId: 'p1', occurredAt: T1, ongoingTraining: true }), enrollment(false)]);
       const checkout = booked({ packageId: 'p2', occurredAt: '2026-12-24T10:00:00Z', ongoingTraining: true });
       const later = decide(played.state, checkout, at(NOW));
-      expect(later.state.enrolled).toBe(true);
+      expect(later.state).toMatchObject({ enrolled: true, enrolledChangedAt: '2026-12-24T10:00:00Z' });
+      expect(entryOf(later).changes).toMatchObject({
+        enrolled: { from: false, to: true },
+        enrolledChangedAt: '2026-12-24T10:00:00Z',
+      });
+    });
+
+    it('moves the switch register on a newer checkout that chooses what the switch already is (R2)', () => {
+      const played = play([
+        booked({ packageId: 'p1', occurredAt: T1, ongoingTraining: true }),
+        booked({ packageId: 'p2', occurredAt: T2, ongoingTraining: true }),
+      ]);
+      expect(played.state).toMatchObject({ enrolled: true, enrolledChangedAt: T2 });
+      const { changes } = entryOf(lastDecision(played));
+      expect(changes.enrolled).toBeUndefined();
+      expect(changes.enrolledChangedAt).toBe(T2);
+    });
+
+    it('records the same choice again only as the time of the choice: nothing else changes (R2, R8)', () => {
+      const on = play([booked({ packageId: 'p1', occurredAt: T1, sessionCount: 2, ongoingTraining: true })]).state;
+      const again = decide(deepFreeze(on), enrollment(true), at(NOW));
+      expect(entryOf(again).changes).toEqual({ enrolledChangedAt: NOW, sessionsOnDeck: { from: 2, to: 2 } });
+      expect(again.state).toMatchObject({ enrolled: true, enrolledChangedAt: NOW });
+      expect(again.autobooked).toBeNull();
+    });
+
+    it('ignores a switch that moves nothing, not even the time of the choice: nothing to store (R2)', () => {
+      // The register is already at the server clock (a checkout stamped ahead of it): the write changes nothing.
+      const ahead = play([booked({ packageId: 'p1', occurredAt: NOW, sessionCount: 2, ongoingTraining: true })]).state;
+      const decision = decide(deepFreeze(ahead), enrollment(true), at(NOW));
+      expect(decision).toEqual({ state: ahead, autobooked: null, entry: null, ignored: 'unchanged' });
+      expect(decision.state).toBe(ahead);
+    });
+
+    it('keeps an API switch that changed nothing over an older checkout arriving late (R2, R11)', () => {
+      const { state } = play([booked({ packageId: 'p1', occurredAt: T1, ongoingTraining: true })]);
+      const unchanged = decide(state, enrollment(true), at(NOW));
+      const older = booked({ packageId: 'p2', occurredAt: T2, ongoingTraining: false });
+      const late = decide(unchanged.state, older, at(NOW));
+      expect(late.state.enrolled).toBe(true);
     });
   });
 
   describe('R3 rate', () => {
     it('records each package with its per-session rate (R3)', () => {
       const decision = decide(null, booked({ packageId: 'p1', sessionCount: 3, price: usd(25000) }), at(NOW));
-      expect(decision.state.packages[0]?.rate).toEqual(usd(8333));
-      expect(decision.entry.changes.packageAdded).toEqual({
+      const record = {
         packageId: 'p1',
+        eventId: 'booked-p1',
+        occurredAt: T1,
         sessionCount: 3,
         price: usd(25000),
         rate: usd(8333),
         autoRenewal: true,
-      });
-      expect(decision.entry.changes.rate).toEqual({ from: null, to: { packageId: 'p1', rate: usd(8333) } });
+        client: CLIENT,
+        coach: COACH,
+      };
+      expect(decision.state).toMatchObject({ ratePackage: record, sessionsBought: 3, packageIds: ['p1'] });
+      // The entry holds the package in full, contacts included: the state is folded from it.
+      expect(entryOf(decision).changes.packageAdded).toEqual(record);
+      expect(entryOf(decision).changes.rate).toEqual({ from: null, to: { packageId: 'p1', rate: usd(8333) } });
     });
   });
 
@@ -134,8 +205,11 @@ describe('renewal policy', () => {
         booked({ packageId: 'p1', occurredAt: T1, sessionCount: 4, price: usd(10000) }),
       ]);
       expect(toPairView(played.state)).toMatchObject({ rate: usd(12000), ratePackageId: 'p2', sessionsOnDeck: 6 });
-      expect(played.state.client).toEqual(newer);
-      expect(lastDecision(played).entry.changes.rate).toBeUndefined();
+      expect(played.state).toMatchObject({ sessionsBought: 6, packageIds: ['p2', 'p1'] });
+      expect(played.state.ratePackage?.client).toEqual(newer);
+      const { changes } = entryOf(lastDecision(played));
+      expect(changes.packageAdded).toMatchObject({ packageId: 'p1', sessionCount: 4 });
+      expect(changes.rate).toBeUndefined();
     });
 
     it('takes the rate and contacts of a newer package (R4)', () => {
@@ -145,8 +219,8 @@ describe('renewal policy', () => {
         booked({ packageId: 'p2', occurredAt: T2, sessionCount: 2, price: usd(24000), coach: newer }),
       ]);
       expect(toPairView(played.state)).toMatchObject({ rate: usd(12000), ratePackageId: 'p2' });
-      expect(played.state.coach).toEqual(newer);
-      expect(lastDecision(played).entry.changes.rate).toEqual({
+      expect(played.state.ratePackage?.coach).toEqual(newer);
+      expect(entryOf(lastDecision(played)).changes.rate).toEqual({
         from: { packageId: 'p1', rate: usd(2500) },
         to: { packageId: 'p2', rate: usd(12000) },
       });
@@ -185,11 +259,31 @@ describe('renewal policy', () => {
         client: CLIENT,
         coach: COACH,
       });
-      expect(decision.state.autobooks).toHaveLength(1);
+      expect(decision.state).toMatchObject({
+        autobookCount: 1,
+        lastAutobook: {
+          sequence: 1,
+          eventId: 'autobook:client-1:coach-1:1',
+          occurredAt: NOW,
+          rate: usd(30000),
+          ratePackageId: 'p1',
+          trigger: { type: 'session.completed', eventId: 'e-s1', sessionId: 's1' },
+          client: CLIENT,
+          coach: COACH,
+        },
+      });
       expect(sessionsOnDeck(decision.state)).toBe(1);
-      expect(decision.entry).toMatchObject({
+      expect(decision.entry).toEqual({
+        at: NOW,
+        input: { type: 'session.completed', eventId: 'e-s1', occurredAt: '2026-11-02T10:00:00Z', sessionId: 's1' },
         outcome: 'autobooked',
-        autobook: { sequence: 1, eventId: 'autobook:client-1:coach-1:1', rate: usd(30000), ratePackageId: 'p1' },
+        autobook: {
+          sequence: 1,
+          eventId: 'autobook:client-1:coach-1:1',
+          rate: usd(30000),
+          ratePackageId: 'p1',
+          trigger: { type: 'session.completed', eventId: 'e-s1', sessionId: 's1' },
+        },
         changes: { sessionCompleted: 's1', sessionsOnDeck: { from: 1, to: 1 } },
       });
     });
@@ -200,9 +294,13 @@ describe('renewal policy', () => {
         enrolledWith(5, usd(50000)),
       );
       expect(played.decisions.map((d) => d.autobooked !== null)).toEqual([false, false, false, false, true]);
-      expect(played.decisions.slice(0, 4).map((d) => d.entry)).toEqual(
-        played.decisions.slice(0, 4).map(() => expect.objectContaining({ reason: 'sessions-on-deck' })),
-      );
+      expect(played.decisions.map(outcomeOf)).toEqual([
+        'sessions-on-deck',
+        'sessions-on-deck',
+        'sessions-on-deck',
+        'sessions-on-deck',
+        'autobooked',
+      ]);
       expect(lastDecision(played).autobooked).toMatchObject({ sessionCount: 1, rate: usd(10000) });
       expect(sessionsOnDeck(played.state)).toBe(1);
     });
@@ -212,7 +310,7 @@ describe('renewal policy', () => {
       const decision = decide(state, enrollment(true), at(NOW));
       expect(decision.autobooked).toMatchObject({ sequence: 1, trigger: { type: 'enrollment' } });
       expect(decision.autobooked?.trigger).toEqual({ type: 'enrollment' });
-      expect(decision.entry.outcome).toBe('autobooked');
+      expect(entryOf(decision)).toMatchObject({ outcome: 'autobooked', autobook: { trigger: { type: 'enrollment' } } });
     });
 
     it('books nothing when switched on with sessions on deck (R5)', () => {
@@ -232,7 +330,7 @@ describe('renewal policy', () => {
         [2, 'autobook:client-1:coach-1:2'],
         [3, 'autobook:client-1:coach-1:3'],
       ]);
-      expect(played.state.autobooks.map((a) => a.sequence)).toEqual([1, 2, 3]);
+      expect(played.state).toMatchObject({ autobookCount: 3, lastAutobook: { sequence: 3 } });
       // The same state and input always give the same autobook id.
       const again = decide(played.decisions[1]!.state, completed({ sessionId: 'auto-2' }), at('2027-01-01T00:00:00Z'));
       expect(again.autobooked?.eventId).toBe('autobook:client-1:coach-1:3');
@@ -253,18 +351,19 @@ describe('renewal policy', () => {
       const played = play(inputs);
       let autobooksBefore = 0;
       for (const decision of played.decisions) {
-        expect(decision.state.autobooks.length - autobooksBefore).toBeLessThanOrEqual(1);
-        expect(decision.autobooked === null).toBe(decision.state.autobooks.length === autobooksBefore);
-        autobooksBefore = decision.state.autobooks.length;
+        expect(decision.state.autobookCount - autobooksBefore).toBeLessThanOrEqual(1);
+        expect(decision.autobooked === null).toBe(decision.state.autobookCount === autobooksBefore);
+        autobooksBefore = decision.state.autobookCount;
       }
-      expect(played.state.autobooks).toHaveLength(3);
+      expect(played.state.autobookCount).toBe(3);
+      expect(publishedAutobooks(played.decisions).map((a) => a.sequence)).toEqual([1, 2, 3]);
     });
 
-    it('allows switching on when already on, and still looks at on deck (R5)', () => {
-      const decision = decide(enrolledWith(2), enrollment(true), at(NOW));
-      expect(decision.state.enrolled).toBe(true);
-      expect(decision.entry.changes.enrolled).toBeUndefined();
-      expect(decision.entry).toMatchObject({ outcome: 'no-autobook', reason: 'sessions-on-deck' });
+    it('books nothing when switched on while already on: R5 already held after the last input (R2, R5)', () => {
+      const state = enrolledWith(2);
+      const decision = decide(state, enrollment(true), at(NOW));
+      expect(decision).toMatchObject({ autobooked: null, entry: { outcome: 'no-autobook', reason: 'sessions-on-deck' } });
+      expect(sessionsOnDeck(decision.state)).toBe(2);
     });
   });
 
@@ -274,9 +373,10 @@ describe('renewal policy', () => {
 
     it('books nothing while the last package does not offer auto-renewal (R6)', () => {
       const played = play([custom(), completed({ sessionId: 's1' }), completed({ sessionId: 's2' })], enrolledWith(1));
-      expect(played.state.autobooks).toEqual([]);
+      expect(played.state).toMatchObject({ autobookCount: 0, lastAutobook: null });
+      expect(publishedAutobooks(played.decisions)).toEqual([]);
       expect(lastDecision(played).entry).toMatchObject({ outcome: 'no-autobook', reason: 'auto-renewal-not-offered' });
-      expect(played.decisions[0]?.entry.changes.autoRenewalOffered).toEqual({ from: true, to: false });
+      expect(entryOf(played.decisions[0]!).changes.autoRenewalOffered).toEqual({ from: true, to: false });
     });
 
     it('refuses to switch on while the last package does not offer auto-renewal (R6)', () => {
@@ -287,6 +387,23 @@ describe('renewal policy', () => {
       } catch (error) {
         expect(error).toMatchObject({ code: 'AUTO_RENEWAL_NOT_OFFERED', packageId: 'p2' });
       }
+    });
+
+    it('refuses to switch on while the last package does not offer auto-renewal, even when already on (R6)', () => {
+      // What the code does: the refusal comes before "a switch set to what it is is ignored".
+      const { state } = play([custom()], enrolledWith(1));
+      expect(state.enrolled).toBe(true);
+      expect(() => decide(state, enrollment(true), at(NOW))).toThrow(AutoRenewalNotOfferedError);
+    });
+
+    it('lets the switch be turned off while the last package does not offer auto-renewal (R6)', () => {
+      const { state } = play([custom()], enrolledWith(1));
+      const decision = decide(state, enrollment(false), at(NOW));
+      expect(decision.state.enrolled).toBe(false);
+      expect(decision.entry).toMatchObject({
+        reason: 'not-enrolled',
+        changes: { enrolled: { from: true, to: false } },
+      });
     });
 
     it('keeps a switch that was on, and applies it again once a later package offers auto-renewal (R6)', () => {
@@ -303,8 +420,7 @@ describe('renewal policy', () => {
         enrolledWith(1),
       );
       expect(played.decisions.every((d) => d.state.enrolled)).toBe(true);
-      const outcomes = played.decisions.map(({ entry }) => (entry.outcome === 'autobooked' ? 'autobooked' : entry.reason));
-      expect(outcomes).toEqual([
+      expect(played.decisions.map(outcomeOf)).toEqual([
         'auto-renewal-not-offered',
         'auto-renewal-not-offered',
         'auto-renewal-not-offered',
@@ -342,11 +458,18 @@ describe('renewal policy', () => {
         ],
         enrolledWith(1, usd(10000)),
       );
-      expect(played.state.autobooks.map((a) => [a.sequence, a.rate, a.ratePackageId])).toEqual([
+      expect(publishedAutobooks(played.decisions).map((a) => [a.sequence, a.rate, a.ratePackageId])).toEqual([
         [1, usd(10000), 'p1'],
         [2, usd(12000), 'p2'],
       ]);
+      // The history keeps the first autobook at its own rate.
+      const autobookEntries = storedEntries(played.decisions).flatMap((e) => (e.outcome === 'autobooked' ? [e] : []));
+      expect(autobookEntries.map((e) => [e.autobook.sequence, e.autobook.rate])).toEqual([
+        [1, usd(10000)],
+        [2, usd(12000)],
+      ]);
       expect(lastDecision(played).autobooked).toMatchObject({ rate: usd(12000), ratePackageId: 'p2' });
+      expect(played.state.lastAutobook).toMatchObject({ sequence: 2, rate: usd(12000), ratePackageId: 'p2' });
     });
 
     it('keeps the payload of an earlier autobook, contacts included, after a new package (R7, R9)', () => {
@@ -354,20 +477,21 @@ describe('renewal policy', () => {
       const published = lastDecision(booking).autobooked;
       const renamed = { name: 'Cleo Renamed', email: 'cleo.new@example.com' };
       const { state } = play([booked({ packageId: 'p2', occurredAt: T2, client: renamed })], booking.state);
-      const [first] = state.autobooks;
+      expect(state.lastAutobook?.sequence).toBe(1);
       // What the outbox would publish again after a crash is what was published the first time.
-      expect(first && autobookedEvent(state, first)).toEqual(published);
-      expect(state.client).toEqual(renamed);
+      expect(autobookedEvent(state, state.lastAutobook!)).toEqual(published);
+      expect(state.ratePackage?.client).toEqual(renamed);
     });
   });
 
   describe('R8 cancel means cancel', () => {
     it('books nothing after the switch is turned off, and leaves booked sessions alone (R8)', () => {
       const booking = play([completed({ sessionId: 's1' })], enrolledWith(1));
-      const bookedBefore = booking.state.autobooks;
+      const bookedBefore = booking.state.lastAutobook;
+      expect(bookedBefore).not.toBeNull();
       const played = play([enrollment(false), completed({ sessionId: 'auto-1' })], booking.state);
       expect(lastDecision(played)).toMatchObject({ autobooked: null, entry: { reason: 'not-enrolled' } });
-      expect(played.state.autobooks).toEqual(bookedBefore);
+      expect(played.state).toMatchObject({ autobookCount: 1, lastAutobook: bookedBefore });
       expect(sessionsOnDeck(played.state)).toBe(0);
     });
 
@@ -388,32 +512,43 @@ describe('renewal policy', () => {
       const late = decide(cancelled, older, at(NOW));
       expect(late.state.enrolled).toBe(false);
     });
+
+    it('is not undone by an older checkout when the PUT false changed nothing (R8)', () => {
+      const { state } = play([
+        booked({ packageId: 'p1', occurredAt: T1, sessionCount: 1 }),
+        completed({ sessionId: 's1' }),
+        completed({ sessionId: 's2' }),
+      ]);
+      const cancel = decide(state, enrollment(false), at(NOW)); // 200, already off
+      const older = booked({ packageId: 'p2', occurredAt: T2, sessionCount: 1, ongoingTraining: true });
+      const late = decide(cancel.state, older, at(NOW));
+      expect(late.state.enrolled).toBe(false);
+      expect(late.autobooked).toBeNull();
+    });
   });
 
   describe('R10 exactly-once effects', () => {
     it('ignores the same package booked twice (R10)', () => {
       const first = enrolledWith(2);
       const decision = decide(first, booked({ packageId: 'p1', eventId: 'another-event', sessionCount: 9 }), at(NOW));
+      expect(decision).toEqual({ state: first, autobooked: null, entry: null, ignored: 'duplicate' });
       expect(decision.state).toBe(first);
-      expect(decision.entry).toMatchObject({ outcome: 'no-autobook', reason: 'duplicate' });
       expect(sessionsOnDeck(decision.state)).toBe(2);
     });
 
     it('ignores the same session completed again under a new eventId (R10)', () => {
       const { state } = play([completed({ sessionId: 's1', eventId: 'e1' })], enrolledWith(2));
       const decision = decide(state, completed({ sessionId: 's1', eventId: 'e2' }), at(NOW));
+      expect(decision).toEqual({ state, autobooked: null, entry: null, ignored: 'duplicate' });
       expect(decision.state).toBe(state);
-      expect(decision.entry).toMatchObject({
-        input: { type: 'session.completed', eventId: 'e2', sessionId: 's1' },
-        reason: 'duplicate',
-        changes: { sessionsOnDeck: { from: 1, to: 1 } },
-      });
+      expect(sessionsOnDeck(decision.state)).toBe(1);
     });
 
     it('never books again when the completion that booked is redelivered (R10)', () => {
       const played = play([completed({ sessionId: 's1' }), completed({ sessionId: 's1' })], enrolledWith(1));
       expect(played.decisions.map((d) => d.autobooked?.sequence ?? null)).toEqual([1, null]);
-      expect(played.state.autobooks).toHaveLength(1);
+      expect(lastDecision(played).ignored).toBe('duplicate');
+      expect(played.state.autobookCount).toBe(1);
     });
 
     it('leaves updatedAt alone on a duplicate (R10)', () => {
@@ -432,6 +567,35 @@ describe('renewal policy', () => {
       const replayed = play(inputs, once.state);
       expect(replayed.state).toBe(once.state);
       expect(replayed.decisions.every((d) => d.autobooked === null)).toBe(true);
+      // Nothing to store: the database is left as it was.
+      expect(replayed.decisions.map((d) => d.ignored)).toEqual(['duplicate', 'duplicate']);
+      expect(storedEntries(replayed.decisions)).toEqual([]);
+    });
+
+    it('leaves no history entry for a duplicate: one entry per input applied (R10)', () => {
+      const played = play([
+        booked({ packageId: 'p1', sessionCount: 2, ongoingTraining: true }),
+        completed({ sessionId: 's1', eventId: 'e1' }),
+        booked({ packageId: 'p1', eventId: 'booked-p1-again' }),
+        completed({ sessionId: 's1', eventId: 'e1' }),
+        completed({ sessionId: 's1', eventId: 'e1-other' }),
+        completed({ sessionId: 's2' }),
+      ]);
+      expect(played.decisions.map(outcomeOf)).toEqual([
+        'sessions-on-deck',
+        'sessions-on-deck',
+        'duplicate',
+        'duplicate',
+        'duplicate',
+        'autobooked',
+      ]);
+      const entries = storedEntries(played.decisions);
+      expect(entries.map((e) => e.input)).toEqual([
+        expect.objectContaining({ type: 'package.booked', packageId: 'p1', eventId: 'booked-p1' }),
+        expect.objectContaining({ type: 'session.completed', sessionId: 's1', eventId: 'e1' }),
+        expect.objectContaining({ type: 'session.completed', sessionId: 's2' }),
+      ]);
+      expect(entries.some((e) => e.outcome === 'no-autobook' && (e.reason as string) === 'duplicate')).toBe(false);
     });
   });
 
@@ -488,12 +652,19 @@ describe('renewal policy', () => {
         });
       }
 
-      function outcome(state: PairState) {
+      function outcome({ state, decisions }: { state: PairState; decisions: Decision[] }) {
+        const autobooks = publishedAutobooks(decisions).map(({ sequence, rate, ratePackageId }) => ({
+          sequence,
+          rate,
+          ratePackageId,
+        }));
         return {
-          packageIds: state.packages.map((p) => p.packageId).sort(),
+          autobooks,
+          packageIds: [...state.packageIds].sort(),
+          sessionsBought: state.sessionsBought,
           completedSessionIds: [...state.completedSessionIds].sort(),
           view: { ...toPairView(state), updatedAt: undefined },
-          autobooks: state.autobooks.map(({ sequence, rate, ratePackageId }) => ({ sequence, rate, ratePackageId })),
+          autobookCount: state.autobookCount,
         };
       }
 
@@ -507,7 +678,7 @@ describe('renewal policy', () => {
         ];
         const inOccurredAtOrder = [...inputs].sort((a, b) => compareInstants(a.event.occurredAt, b.event.occurredAt));
         expect(reachesZeroEarly(inOccurredAtOrder)).toBe(false);
-        const expected = outcome(play(inOccurredAtOrder).state);
+        const expected = outcome(play(inOccurredAtOrder));
         expect(expected.autobooks).toHaveLength(autobookCount);
         expect(expected.view).toMatchObject({ enrolled: true, rate: usd(12500), ratePackageId: 'p2' });
 
@@ -517,7 +688,7 @@ describe('renewal policy', () => {
           const order = shuffled(inputs, random);
           if (reachesZeroEarly(order)) continue;
           tried += 1;
-          expect(outcome(play(order).state)).toEqual(expected);
+          expect(outcome(play(order))).toEqual(expected);
         }
         // Enough orders passed the filter for the test to mean something.
         expect(tried).toBeGreaterThan(20);

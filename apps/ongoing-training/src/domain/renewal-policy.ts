@@ -1,11 +1,11 @@
 import type { PackageBooked } from '@app/contracts';
-import type { Decision, HistoryInput, NoAutobookReason, PairChanges, RateRef } from './decision';
+import type { Decision, HistoryEntry, HistoryInput, NoAutobookReason, PairChanges, RateRef } from './decision';
+import { evolve } from './evolve';
 import { AutoRenewalNotOfferedError, PackageRequiredError, PairMismatchError } from './errors';
 import { compareInstants, laterOf } from './instant';
 import {
   autobookedEvent,
   autoRenewalOffered,
-  AutobookRecord,
   AutobookTrigger,
   emptyPair,
   lastPackage,
@@ -14,7 +14,7 @@ import {
   sessionsOnDeck,
 } from './pair-state';
 import { isLaterPackage, rateOf } from './rate';
-import type { EnrollmentInput, PackageBookedInput, RenewalInput, SessionCompletedInput } from './renewal-input';
+import type { EnrollmentInput, PackageBookedInput, RenewalInput } from './renewal-input';
 import { pairOf } from './renewal-input';
 
 /** The id of the n-th autobook of a pair; it must be the same on every call (the adapter hashes). */
@@ -26,81 +26,59 @@ export interface DecideContext {
   autobookEventId: AutobookEventIdFn;
 }
 
-/** An input applied to the pair, before R5 has looked at it. */
-interface Applied {
-  state: PairState;
-  changes: Omit<PairChanges, 'sessionsOnDeck'>;
-}
-
 type Verdict = { book: true; ratePackage: PackageRecord } | { book: false; reason: NoAutobookReason };
 
 /**
  * Applies one input to a pair and keeps one session on deck (R5).
  *
- * `state` is null for a pair nothing is stored about. Switching on through the API throws
- * PackageRequiredError (R1) or AutoRenewalNotOfferedError (R6) and changes nothing; events are never
- * refused, because they have already happened.
+ * `state` is null for a pair nothing is stored about. The API switch throws PackageRequiredError (R1,
+ * either way) or AutoRenewalNotOfferedError (turning on, R6) and changes nothing; events are never
+ * refused, because they have already happened. An input already applied (R10), or a switch set to what
+ * it is, is ignored: no entry, nothing to store.
  */
 export function decide(state: PairState | null, input: RenewalInput, context: DecideContext): Decision {
   const pair = pairOf(input);
   const before = state ?? emptyPair(pair.clientId, pair.coachId);
   if (before.clientId !== pair.clientId || before.coachId !== pair.coachId) throw new PairMismatchError(before, pair);
 
+  if (isDuplicate(before, input)) return { state: before, autobooked: null, entry: null, ignored: 'duplicate' };
+  const changes = whatChanges(before, input, context.now);
+  if (changes === null) return { state: before, autobooked: null, entry: null, ignored: 'unchanged' };
+
   const historyInput = toHistoryInput(input);
   const onDeckBefore = sessionsOnDeck(before);
-
-  if (isDuplicate(before, input)) {
-    // Nothing applied, so nothing changes, updatedAt included: a replay leaves no trace in the state.
-    return {
-      state: before,
-      autobooked: null,
-      entry: {
-        at: context.now,
-        input: historyInput,
-        changes: { sessionsOnDeck: { from: onDeckBefore, to: onDeckBefore } },
-        outcome: 'no-autobook',
-        reason: 'duplicate',
-      },
-    };
-  }
-
-  const applied = apply(before, input, context.now);
-  const afterInput: PairState = { ...applied.state, updatedAt: context.now };
+  const base = { at: context.now, input: historyInput };
+  const afterInput = evolve(before, { at: context.now, changes });
   const verdict = renewalVerdict(afterInput);
 
   if (!verdict.book) {
-    return {
-      state: afterInput,
-      autobooked: null,
-      entry: {
-        at: context.now,
-        input: historyInput,
-        changes: { ...applied.changes, sessionsOnDeck: { from: onDeckBefore, to: sessionsOnDeck(afterInput) } },
-        outcome: 'no-autobook',
-        reason: verdict.reason,
-      },
+    const entry: HistoryEntry = {
+      ...base,
+      changes: { ...changes, sessionsOnDeck: { from: onDeckBefore, to: sessionsOnDeck(afterInput) } },
+      outcome: 'no-autobook',
+      reason: verdict.reason,
     };
+    return { state: afterInput, autobooked: null, entry, ignored: null };
   }
 
   // R5: exactly one session, whatever the package size, and at most one per input.
-  const autobook = newAutobook(afterInput, verdict.ratePackage, triggerOf(input), context);
-  const after: PairState = { ...afterInput, autobooks: [...afterInput.autobooks, autobook] };
-  return {
-    state: after,
-    autobooked: autobookedEvent(after, autobook),
-    entry: {
-      at: context.now,
-      input: historyInput,
-      changes: { ...applied.changes, sessionsOnDeck: { from: onDeckBefore, to: sessionsOnDeck(after) } },
-      outcome: 'autobooked',
-      autobook: {
-        sequence: autobook.sequence,
-        eventId: autobook.eventId,
-        rate: autobook.rate,
-        ratePackageId: autobook.ratePackageId,
-      },
+  const sequence = afterInput.autobookCount + 1;
+  const entry: HistoryEntry = {
+    ...base,
+    changes: { ...changes, sessionsOnDeck: { from: onDeckBefore, to: sessionsOnDeck(afterInput) + 1 } },
+    outcome: 'autobooked',
+    autobook: {
+      sequence,
+      // The sequence numbers the pair's autobooks, so the injected id is stable across replays and restarts.
+      eventId: context.autobookEventId(before.clientId, before.coachId, sequence),
+      // R7: the rate is copied in, so a later package never changes an autobook already made.
+      rate: { ...verdict.ratePackage.rate },
+      ratePackageId: verdict.ratePackage.packageId,
+      trigger: triggerOf(input),
     },
   };
+  const after = evolve(before, entry);
+  return { state: after, autobooked: autobookedEvent(after, after.lastAutobook!), entry, ignored: null };
 }
 
 // R10: the natural keys cover redelivery too. The same eventId always carries the same packageId or
@@ -109,7 +87,7 @@ export function decide(state: PairState | null, input: RenewalInput, context: De
 function isDuplicate(state: PairState, input: RenewalInput): boolean {
   switch (input.type) {
     case 'package.booked':
-      return state.packages.some((p) => p.packageId === input.event.packageId);
+      return state.packageIds.includes(input.event.packageId);
     case 'session.completed':
       return state.completedSessionIds.includes(input.event.sessionId);
     case 'enrollment':
@@ -117,80 +95,66 @@ function isDuplicate(state: PairState, input: RenewalInput): boolean {
   }
 }
 
-function apply(state: PairState, input: RenewalInput, now: string): Applied {
+type Changes = Omit<PairChanges, 'sessionsOnDeck'>;
+
+/** What the input changes, or null when it changes nothing (a switch set to what it already is). */
+function whatChanges(state: PairState, input: RenewalInput, now: string): Changes | null {
   switch (input.type) {
     case 'package.booked':
-      return applyPackage(state, input);
+      return packageChanges(state, input);
     case 'session.completed':
-      return applyCompletion(state, input);
+      // R11: a completion may come before its package; on deck then goes below 0 and waits.
+      return { sessionCompleted: input.event.sessionId };
     case 'enrollment':
-      return applyEnrollment(state, input, now);
+      return enrollmentChanges(state, input, now);
   }
 }
 
-function applyPackage(state: PairState, { event }: PackageBookedInput): Applied {
+function packageChanges(state: PairState, { event }: PackageBookedInput): Changes {
   const record = toPackageRecord(event);
   const previousLast = lastPackage(state);
   // R4: a late or replayed older package adds its sessions but never becomes the last one.
   const becomesLast = previousLast === null || isLaterPackage(record, previousLast);
-  const next: PairState = {
-    ...state,
-    packages: [...state.packages, record],
-    client: becomesLast ? record.client : state.client,
-    coach: becomesLast ? record.coach : state.coach,
-  };
-  const changes: Applied['changes'] = {
-    packageAdded: {
-      packageId: record.packageId,
-      sessionCount: record.sessionCount,
-      price: record.price,
-      rate: record.rate,
-      autoRenewal: record.autoRenewal,
-    },
-  };
-  if (becomesLast) changes.rate = { from: previousLast && rateRef(previousLast), to: rateRef(record) };
-  const offeredBefore = autoRenewalOffered(state);
-  const offeredAfter = autoRenewalOffered(next);
-  if (offeredBefore !== offeredAfter) changes.autoRenewalOffered = { from: offeredBefore, to: offeredAfter };
+  const changes: Changes = { packageAdded: record };
+  if (becomesLast) {
+    changes.rate = { from: previousLast && rateRef(previousLast), to: rateRef(record) };
+    const offeredBefore = autoRenewalOffered(state);
+    if (offeredBefore !== record.autoRenewal) changes.autoRenewalOffered = { from: offeredBefore, to: record.autoRenewal };
+  }
 
-  if (event.ongoingTraining === undefined) return { state: next, changes };
+  if (event.ongoingTraining === undefined) return changes;
   // R2 at checkout, last writer wins: a checkout older than the last change of the switch (an earlier
   // checkout arriving late, or one made before an API cancel, R8) does not override the newer choice.
   const changedAt = state.enrolledChangedAt;
   if (changedAt !== null && compareInstants(event.occurredAt, changedAt) <= 0) {
     changes.checkoutSwitchIgnored = { requested: event.ongoingTraining, enrolledChangedAt: changedAt };
-    return { state: next, changes };
+    return changes;
   }
   if (state.enrolled !== event.ongoingTraining) changes.enrolled = { from: state.enrolled, to: event.ongoingTraining };
-  return { state: { ...next, enrolled: event.ongoingTraining, enrolledChangedAt: event.occurredAt }, changes };
+  changes.enrolledChangedAt = event.occurredAt;
+  return changes;
 }
 
-function applyCompletion(state: PairState, { event }: SessionCompletedInput): Applied {
-  // R11: a completion may come before its package; on deck then goes below 0 and waits.
-  return {
-    state: { ...state, completedSessionIds: [...state.completedSessionIds, event.sessionId] },
-    changes: { sessionCompleted: event.sessionId },
-  };
-}
-
-function applyEnrollment(state: PairState, input: EnrollmentInput, now: string): Applied {
-  if (input.enrolled) {
-    // Turning off is always allowed; turning on needs a package (R1) that offers auto-renewal (R6).
-    const last = lastPackage(state);
-    if (last === null) throw new PackageRequiredError(state.clientId, state.coachId);
-    if (!last.autoRenewal) throw new AutoRenewalNotOfferedError(state.clientId, state.coachId, last.packageId);
-  }
+function enrollmentChanges(state: PairState, input: EnrollmentInput, now: string): Changes | null {
+  // R1 both ways: the switch exists only once a package is known; turning on also needs a package that
+  // offers auto-renewal (R6).
+  const last = lastPackage(state);
+  if (last === null) throw new PackageRequiredError(state.clientId, state.coachId);
+  if (input.enrolled && !last.autoRenewal) throw new AutoRenewalNotOfferedError(state.clientId, state.coachId, last.packageId);
   // The API is the newest writer. The register never moves back, though: with a checkout time ahead of
   // the server clock, moving it back would let an older checkout undo this answer (R8).
   const enrolledChangedAt = state.enrolledChangedAt === null ? now : laterOf(state.enrolledChangedAt, now);
-  const changes: Applied['changes'] = {};
-  if (state.enrolled !== input.enrolled) changes.enrolled = { from: state.enrolled, to: input.enrolled };
-  return { state: { ...state, enrolled: input.enrolled, enrolledChangedAt }, changes };
+  if (state.enrolled === input.enrolled) {
+    // The same choice again still moves the register, so that a checkout made before this answer and
+    // arriving after it cannot undo it (R8, R11). Only a write that moves nothing stores nothing.
+    return enrolledChangedAt === state.enrolledChangedAt ? null : { enrolledChangedAt };
+  }
+  return { enrolled: { from: state.enrolled, to: input.enrolled }, enrolledChangedAt };
 }
 
 // When nothing is booked, the entry gives one reason, the first that holds in this order:
 //   not-enrolled > auto-renewal-not-offered > waiting-for-package > sessions-on-deck
-// (duplicate comes before all of them and is decided earlier). The client's own choice comes first
+// (an input already applied, or a switch that moves nothing, is ignored before any of them). The client's own choice comes first
 // because nothing else matters while it is off; then the coach's refusal (R6), which would block even at
 // 0 on deck; then the states on deck: below 0 (or no package at all) waits for a package, above 0 has
 // sessions left. With no package, "waiting-for-package" is given rather than "auto-renewal-not-offered":
@@ -204,28 +168,6 @@ function renewalVerdict(state: PairState): Verdict {
   if (onDeck < 0) return { book: false, reason: 'waiting-for-package' };
   if (onDeck > 0) return { book: false, reason: 'sessions-on-deck' };
   return { book: true, ratePackage: last };
-}
-
-function newAutobook(
-  state: PairState,
-  ratePackage: PackageRecord,
-  trigger: AutobookTrigger,
-  context: DecideContext,
-): AutobookRecord {
-  // The sequence numbers the pair's autobooks, so the injected id is stable across replays and restarts.
-  const sequence = state.autobooks.length + 1;
-  return {
-    sequence,
-    eventId: context.autobookEventId(state.clientId, state.coachId, sequence),
-    occurredAt: context.now,
-    // R7: the rate is copied in, so a later package never changes an autobook already made.
-    rate: { ...ratePackage.rate },
-    ratePackageId: ratePackage.packageId,
-    trigger,
-    // The pair's contacts are those of the last package, which is the rate package.
-    client: { ...(state.client ?? ratePackage.client) },
-    coach: { ...(state.coach ?? ratePackage.coach) },
-  };
 }
 
 function toPackageRecord(event: PackageBooked): PackageRecord {

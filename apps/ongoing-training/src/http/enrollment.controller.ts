@@ -1,7 +1,7 @@
 import { describeIssues, enrollmentRequestSchema, pathIdSchema } from '@app/contracts';
 import { BadRequestException, Body, Controller, Get, NotFoundException, Param, Put, Query, UseGuards } from '@nestjs/common';
 import { toPairView } from '../domain';
-import { PairRepository } from '../renewal/pair.repository';
+import { HistoryPage, InvalidCursorError, PairRepository } from '../renewal/pair.repository';
 import { RenewalService } from '../renewal/renewal.service';
 import { Caller, CurrentCaller, JwtAuthGuard, assertCanRead, assertCanWrite } from './auth';
 
@@ -46,6 +46,7 @@ export class EnrollmentController {
     @Param('clientId') rawClientId: string,
     @Param('coachId') rawCoachId: string,
     @Query('limit') rawLimit: string | undefined,
+    @Query('before') rawBefore: unknown,
   ) {
     const limit = rawLimit === undefined ? 100 : Number(rawLimit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
@@ -54,8 +55,17 @@ export class EnrollmentController {
     const clientId = pathId('clientId', rawClientId);
     const coachId = pathId('coachId', rawCoachId);
     assertCanRead(caller, clientId, coachId);
-    const entries = await this.pairs.history(clientId, coachId, limit);
-    if (entries === null) throw new NotFoundException({ code: 'NOT_FOUND', message: 'nothing is known about this pair' });
-    return { clientId, coachId, entries };
+    if (rawBefore !== undefined && typeof rawBefore !== 'string') {
+      throw new BadRequestException({ code: 'INVALID_PARAMETER', message: 'before must be given once' });
+    }
+    let page: HistoryPage | null;
+    try {
+      page = await this.pairs.history(clientId, coachId, limit, rawBefore);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new BadRequestException({ code: error.code, message: error.message });
+      throw error;
+    }
+    if (page === null) throw new NotFoundException({ code: 'NOT_FOUND', message: 'nothing is known about this pair' });
+    return { clientId, coachId, entries: page.entries, next: page.next };
   }
 }

@@ -140,9 +140,9 @@ describe('OpenAPI body schemas against what the service answers', () => {
       booked({ packageId: 'p2', autoRenewal: false, ongoingTraining: true, occurredAt: '2026-11-05T10:00:00Z' }),
       enrollment(false),
     ]);
-    const entries = decisions.map((d) => d.entry);
+    const entries = decisions.flatMap((d) => (d.entry ? [d.entry] : []));
     expect(new Set(entries.map((e) => e.outcome))).toEqual(new Set(['autobooked', 'no-autobook']));
-    expect(accepts('History', { clientId: 'client-1', coachId: 'coach-1', entries: [...entries].reverse() })).toEqual([]);
+    expect(accepts('History', { clientId: 'client-1', coachId: 'coach-1', entries: [...entries].reverse(), next: null })).toEqual([]);
   });
 
   it('the enrollment body: exactly { "enrolled": boolean }', () => {

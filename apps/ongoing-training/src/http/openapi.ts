@@ -38,7 +38,7 @@ const clientOngoingTrainingSchema = z.object({ clientId: idString, coaches: z.ar
 
 const enrollmentResponseSchema = pairViewSchema.extend({ autobooked: sessionAutobookedSchema.optional() });
 
-const NO_AUTOBOOK_REASONS = ['not-enrolled', 'sessions-on-deck', 'auto-renewal-not-offered', 'waiting-for-package', 'duplicate'] as const;
+const NO_AUTOBOOK_REASONS = ['not-enrolled', 'sessions-on-deck', 'auto-renewal-not-offered', 'waiting-for-package'] as const;
 const NO_AUTOBOOK_REASONS_MATCH_DOMAIN: Same<(typeof NO_AUTOBOOK_REASONS)[number], NoAutobookReason> = true;
 
 const historyInputSchema = z.discriminatedUnion('type', [
@@ -50,12 +50,23 @@ const rateRefSchema = z.object({ packageId: idString, rate: money });
 const fromTo = <T extends z.ZodType>(value: T) => z.object({ from: value, to: value });
 const pairChangesSchema = z.object({
   packageAdded: z
-    .object({ packageId: idString, sessionCount: count, price: money, rate: money, autoRenewal: z.boolean() })
+    .object({
+      packageId: idString,
+      eventId: idString,
+      occurredAt: timestamp,
+      sessionCount: count,
+      price: money,
+      rate: money,
+      autoRenewal: z.boolean(),
+      client: contact,
+      coach: contact,
+    })
     .optional(),
   sessionCompleted: idString.optional(),
   rate: z.object({ from: rateRefSchema.nullable(), to: rateRefSchema }).optional(),
   autoRenewalOffered: fromTo(z.boolean()).optional(),
   enrolled: fromTo(z.boolean()).optional(),
+  enrolledChangedAt: timestamp.optional(),
   checkoutSwitchIgnored: z.object({ requested: z.boolean(), enrolledChangedAt: timestamp }).optional(),
   sessionsOnDeck: fromTo(count),
 });
@@ -63,13 +74,19 @@ const entryBase = { at: timestamp, input: historyInputSchema, changes: pairChang
 const autobookedEntrySchema = z.object({
   ...entryBase,
   outcome: z.literal('autobooked'),
-  autobook: z.object({ sequence: count.min(1), eventId: idString, rate: money, ratePackageId: idString }),
+  autobook: z.object({
+    sequence: count.min(1),
+    eventId: idString,
+    rate: money,
+    ratePackageId: idString,
+    trigger: sessionAutobookedSchema.shape.trigger,
+  }),
 });
 const noAutobookEntrySchema = z.object({ ...entryBase, outcome: z.literal('no-autobook'), reason: z.enum(NO_AUTOBOOK_REASONS) });
 const historyEntrySchema = z.discriminatedUnion('outcome', [autobookedEntrySchema, noAutobookEntrySchema]);
 const HISTORY_ENTRY_MATCHES_DOMAIN: Same<z.output<typeof historyEntrySchema>, HistoryEntry> = true;
 
-const historySchema = z.object({ clientId: idString, coachId: idString, entries: z.array(historyEntrySchema) });
+const historySchema = z.object({ clientId: idString, coachId: idString, entries: z.array(historyEntrySchema), next: z.string().nullable() });
 
 const errorSchema = z.object({ code: z.enum(HTTP_ERROR_CODES), message: z.string() });
 
@@ -138,6 +155,7 @@ const COMPONENTS: { id: string; schema: z.ZodType; description: string; fields?:
       rate: 'The last package (R4) changed, and with it the rate of later autobooks (R7).',
       autoRenewalOffered: 'Whether auto-renewal is offered changed (R6).',
       enrolled: 'The switch changed.',
+      enrolledChangedAt: 'The switch register moved: the time of the choice that now holds (R2, R8).',
       checkoutSwitchIgnored: 'A checkout chose the switch, but a newer choice had already been made (R2, R8).',
       sessionsOnDeck: 'On deck before and after the input.',
     },
@@ -159,7 +177,12 @@ const COMPONENTS: { id: string; schema: z.ZodType; description: string; fields?:
     id: 'History',
     schema: historySchema,
     description: "The pair's decisions, newest first.",
-    fields: { clientId: 'The client.', coachId: 'The coach.', entries: 'Newest first, at most `limit` of them.' },
+    fields: {
+      clientId: 'The client.',
+      coachId: 'The coach.',
+      entries: 'Newest first, at most `limit` of them.',
+      next: 'The cursor of the next (older) page, to pass as `before`; null on the last page.',
+    },
   },
   {
     id: 'Error',
@@ -327,7 +350,7 @@ export function buildOpenApiDocument(): object {
           tags: ['ongoing-training'],
           summary: "The pair's decisions, newest first",
           description:
-            'One entry per input applied (event or switch), with what it changed and its outcome: autobooked, or no-autobook with the reason.',
+            'One entry per input applied (event or switch), with what it changed and its outcome: autobooked, or no-autobook with the reason. Duplicates and writes that changed nothing are not entries (R10). Paged: pass `next` as `before` for older entries.',
           parameters: [
             CLIENT_ID,
             COACH_ID,
@@ -338,10 +361,17 @@ export function buildOpenApiDocument(): object {
               description: 'How many entries, newest first; values outside 1..1000 are brought back into it.',
               schema: { type: 'integer', default: 100, minimum: 1, maximum: 1000 },
             },
+            {
+              name: 'before',
+              in: 'query',
+              required: false,
+              description: 'The `next` cursor of an earlier page: entries older than the last one it showed.',
+              schema: { type: 'string', maxLength: 40 },
+            },
           ],
           responses: {
             200: { description: 'The decisions.', content: json('History') },
-            400: errorResponse(400, ['INVALID_PARAMETER'], { INVALID_PARAMETER: 'clientId or coachId is empty or longer than 200 characters.' }),
+            400: errorResponse(400, ['INVALID_PARAMETER'], { INVALID_PARAMETER: 'clientId or coachId is empty or longer than 200 characters, limit is not 1..1000, or before is not a cursor.' }),
             ...AUTH_ERRORS,
             404: errorResponse(404, ['NOT_FOUND'], { NOT_FOUND: 'no input of this pair was ever applied.' }),
             ...UNAVAILABLE,

@@ -1,43 +1,45 @@
 import { SessionAutobooked } from '@app/contracts';
 import { ensureCollections, modelOf } from '@app/platform/mongo/mongo-connection';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Connection, Model } from 'mongoose';
-import type { HistoryEntry, PairState } from '../domain';
+import { emptyPair, evolve, HistoryEntry, lastPackageOf, PairState } from '../domain';
 import {
   CLIENT_PAIRS_COLLECTION,
   ClientPairDocument,
-  PAIR_VERSIONS_COLLECTION,
-  PUBLISHED_AUTOBOOKS_COLLECTION,
-  PairVersionDocument,
-  PublishedAutobookDocument,
   clientPairSchema,
-  MADE_AUTOBOOKS,
-  StoredVersionContent,
-  VERSION_CONTENT_FIELDS,
-  decodeBody,
-  encodeBody,
+  LEGACY_PAIR_VERSIONS_COLLECTION,
+  LegacyPairVersionDocument,
+  legacyPairVersionSchema,
+  MIGRATIONS_COLLECTION,
+  MigrationDocument,
+  migrationSchema,
+  PAIR_CHANGES_COLLECTION,
+  pairChangeId,
+  PairChangeDocument,
+  pairChangeSchema,
   pairKey,
-  pairVersionId,
-  pairVersionSchema,
+  PUBLISHED_AUTOBOOKS_COLLECTION,
+  PublishedAutobookDocument,
   publishedAutobookSchema,
 } from './pair.schema';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
 
-/** Another writer took the pair's next version first: read again and re-decide. */
+/** Another writer took the pair's next change first: read again and re-decide. */
 export class VersionConflictError extends Error {
   override name = 'VersionConflictError';
 }
 
 export interface StoredPair {
   key: string;
+  /** The number of the pair's latest change (0: none stored). */
   version: number;
   state: PairState;
-  /** Read from the database just now (not from this process's memory of its own writes). */
-  cold?: boolean;
+  /** Read from the database just now (not from this process's memory); with the autobooks it stored. */
+  cold?: { autobooked: SessionAutobooked[] };
 }
 
-export interface VersionWrite {
+export interface ChangeWrite {
   previous: StoredPair | null;
   clientId: string;
   coachId: string;
@@ -46,114 +48,151 @@ export interface VersionWrite {
   autobooked: SessionAutobooked[];
 }
 
-/** Latest versions kept in memory: most inputs of a pair follow each other on one partition. */
-// Sized with the app's heap limit (scripts/app-processes.js): a pair's state takes a few kB.
-const CACHE_LIMIT = 20_000;
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  /** Where the next (older) page starts; null on the last page. */
+  next: string | null;
+}
 
-/** From this many pairs up, unknown pairs are read with two queries for all rather than probes per pair. */
-const BATCH_READ_FROM = 4;
+/** The fields of a change that make a pair's state. */
+const FOLD_FIELDS = { _id: 0, pairKey: 1, clientId: 1, coachId: 1, version: 1, entries: 1, snapshot: 1 } as const;
+type FoldDocument = Pick<PairChangeDocument, 'pairKey' | 'clientId' | 'coachId' | 'version' | 'entries' | 'snapshot' | 'autobooked' | 'at'>;
 
+const MIGRATION_ID = 'pair_versions-to-pair_changes';
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 
 /**
- * All mongoose code of the service; hands out plain objects, never documents. Only inserts and reads
- * by `_id` (see pair.schema.ts for why).
+ * All mongoose code of the service; hands out plain objects, never documents. Writes are inserts only
+ * (see pair.schema.ts for why). Pairs are kept in memory, bounded by bytes: at start every stored pair
+ * that fits is read in one pass (so a replay after a restart costs that one read, not one per pair), and
+ * this process remembers what it writes. A pair it does not hold is read by key, or, while consuming,
+ * taken to be new: the insert of its first change then fails if it exists after all, and it is read.
  */
 @Injectable()
 export class PairRepository {
-  private readonly versions: Model<PairVersionDocument>;
+  private readonly logger = new Logger(PairRepository.name);
+  private readonly changes: Model<PairChangeDocument>;
   private readonly clientPairs: Model<ClientPairDocument>;
   private readonly published: Model<PublishedAutobookDocument>;
-  private readonly latest = new Map<string, StoredPair>();
+  private readonly cache: PairCache;
+  private restoring: Promise<void> | null = null;
 
-  constructor(@Inject(MONGO_CONNECTION) connection: Connection) {
-    this.versions = modelOf<PairVersionDocument>(connection, PAIR_VERSIONS_COLLECTION, pairVersionSchema);
+  constructor(
+    @Inject(MONGO_CONNECTION) private readonly connection: Connection,
+    cacheBytes = 48 * 1024 * 1024,
+  ) {
+    this.changes = modelOf<PairChangeDocument>(connection, PAIR_CHANGES_COLLECTION, pairChangeSchema);
     this.clientPairs = modelOf<ClientPairDocument>(connection, CLIENT_PAIRS_COLLECTION, clientPairSchema);
     this.published = modelOf<PublishedAutobookDocument>(connection, PUBLISHED_AUTOBOOKS_COLLECTION, publishedAutobookSchema);
+    this.cache = new PairCache(cacheBytes);
   }
 
   async ensureIndexes(): Promise<void> {
-    await ensureCollections([this.versions, this.clientPairs, this.published]);
+    await ensureCollections([this.changes, this.clientPairs, this.published]);
+  }
+
+  /** Bytes of pair state held in memory (an estimate), and how many pairs. */
+  get cached(): { pairs: number; bytes: number } {
+    return { pairs: this.cache.size, bytes: this.cache.bytes };
   }
 
   /**
-   * The latest version of each pair (null: nothing known yet). With `unknownAsNew`, a pair this process
-   * holds nothing of is taken to be new without a read: its first version is then inserted as version 1,
-   * which fails on the unique `_id` when the pair exists after all, and the pair is read and decided
-   * again. A replay of new pairs, and every pair this process wrote last, costs no read at all.
+   * Reads every stored pair in one pass over the history, when all of them fit in memory (a part would
+   * not do: a pair's later changes may come after the point where the pass would stop). Reads that need
+   * a pair wait for it. Whatever is not held is read by key when needed.
+   */
+  restore(): Promise<void> {
+    this.restoring ??= this.restoreAll().catch((error) => {
+      this.logger.warn({ message: 'restoring pairs failed; they are read by key when needed', error: String(error) });
+    });
+    return this.restoring;
+  }
+
+  /**
+   * The latest state of each pair (null: nothing stored). With `unknownAsNew`, a pair this process holds
+   * nothing of is taken to be new without a read (the insert of its first change checks the guess).
    */
   async load(keys: string[], options: { unknownAsNew: boolean } = { unknownAsNew: false }): Promise<Map<string, StoredPair | null>> {
+    await this.restoring;
     const found = new Map<string, StoredPair | null>();
     const unknown: string[] = [];
     for (const key of keys) {
-      const cached = this.latest.get(key);
+      const cached = this.cache.get(key);
       if (cached) found.set(key, cached);
       else if (options.unknownAsNew) found.set(key, null);
       else unknown.push(key);
     }
-    for (const [key, stored] of await this.readLatestMany(unknown)) found.set(key, stored);
+    for (const [key, stored] of await this.readMany(unknown)) found.set(key, stored);
     return found;
   }
 
   async find(clientId: string, coachId: string): Promise<StoredPair | null> {
-    return (await this.load([pairKey(clientId, coachId)])).get(pairKey(clientId, coachId)) ?? null;
+    const key = pairKey(clientId, coachId);
+    return (await this.load([key])).get(key) ?? null;
   }
 
-  /** Forgets what is cached of a pair: another writer got there first. */
+  /** Forgets a pair: another writer got there first. */
   forget(key: string): void {
-    this.latest.delete(key);
+    this.cache.delete(key);
   }
 
   async findByClient(clientId: string): Promise<StoredPair[]> {
-    const pairs = await this.clientPairs.find({ clientId }).sort({ coachId: 1 }).lean<ClientPairDocument[]>().exec();
-    const loaded = await Promise.all(pairs.map((p) => this.readLatest(p._id)));
-    return loaded.filter((p): p is StoredPair => p !== null);
-  }
-
-  /** The decision log, newest first; null when nothing is known of the pair. */
-  async history(clientId: string, coachId: string, limit: number): Promise<HistoryEntry[] | null> {
-    const key = pairKey(clientId, coachId);
-    const top = await this.latestVersionNumber(key);
-    if (top === 0) return null;
-    const entries: HistoryEntry[] = [];
-    const PAGE = 20;
-    for (let from = top; from >= 1 && entries.length < limit; from -= PAGE) {
-      const ids = Array.from({ length: Math.min(PAGE, from) }, (_, i) => pairVersionId(key, from - i));
-      const docs = await Promise.all(ids.map((id) => this.versions.findById(id, VERSION_CONTENT_FIELDS).lean<StoredVersionContent>().exec()));
-      for (const doc of docs) if (doc) entries.push(...decodeBody(doc).entries.reverse());
-    }
-    return entries.slice(0, limit);
+    const pairs = await this.clientPairs.find({ clientId }, { _id: 1 }).sort({ clientId: 1, coachId: 1 }).lean<Pick<ClientPairDocument, '_id'>[]>().exec();
+    const loaded = await this.load(pairs.map((p) => p._id));
+    return pairs.flatMap((p) => loaded.get(p._id) ?? []);
   }
 
   /**
-   * Takes each pair's next version: one `insertMany` for all of them. Returns the pairs written and
-   * the keys whose version another writer took first (to be read again and re-decided).
+   * The pair's decisions, newest first, `limit` at most, older than the cursor `before` (from an earlier
+   * page's `next`). Null when nothing is stored of the pair.
    */
-  async insertVersions(writes: VersionWrite[], now: Date): Promise<{ saved: StoredPair[]; conflicts: string[] }> {
+  async history(clientId: string, coachId: string, limit: number, before?: string): Promise<HistoryPage | null> {
+    const key = pairKey(clientId, coachId);
+    const from = before === undefined ? null : decodeCursor(before);
+    const filter = from === null ? { pairKey: key } : { pairKey: key, version: { $lte: from.version } };
+    // Every change holds at least one entry, so limit + 1 changes (and the cursor's own) are enough to
+    // fill the page and know whether more follow.
+    const docs = await this.changes
+      .find(filter, { _id: 0, version: 1, entries: 1 })
+      .sort({ pairKey: -1, version: -1 })
+      .limit(limit + (from === null ? 1 : 2))
+      .lean<Pick<PairChangeDocument, 'version' | 'entries'>[]>()
+      .exec();
+    if (docs.length === 0 && from === null) return null;
+    const page: { entry: HistoryEntry; version: number; index: number }[] = [];
+    for (const doc of docs) {
+      for (let index = doc.entries.length - 1; index >= 0; index--) {
+        if (from !== null && doc.version === from.version && index >= from.index) continue;
+        page.push({ entry: doc.entries[index], version: doc.version, index });
+      }
+      if (page.length > limit) break;
+    }
+    const shown = page.slice(0, limit);
+    const last = shown[shown.length - 1];
+    return { entries: shown.map((p) => p.entry), next: page.length > limit && last ? encodeCursor(last.version, last.index) : null };
+  }
+
+  /**
+   * Takes each pair's next change: one `insertMany` for all of them. Returns the pairs written and the
+   * keys whose change another writer took first (to be read again and re-decided).
+   */
+  async append(writes: ChangeWrite[], now: Date): Promise<{ saved: StoredPair[]; conflicts: string[] }> {
     if (writes.length === 0) return { saved: [], conflicts: [] };
-    const docs = writes.map((w): PairVersionDocument & { state: PairState } => {
+    const docs = writes.map((w): PairChangeDocument => {
       const key = pairKey(w.clientId, w.coachId);
       const version = (w.previous?.version ?? 0) + 1;
-      return {
-        _id: pairVersionId(key, version),
-        pairKey: key,
-        clientId: w.clientId,
-        coachId: w.coachId,
-        version,
-        autobookCount: w.autobooked.length,
-        body: encodeBody({ state: w.state, entries: w.entries, autobooked: w.autobooked }),
-        at: now,
-        state: w.state,
-      };
+      const doc: PairChangeDocument = { _id: pairChangeId(key, version), pairKey: key, clientId: w.clientId, coachId: w.coachId, version, at: now, entries: w.entries };
+      if (w.autobooked.length > 0) doc.autobooked = w.autobooked;
+      return doc;
     });
-    const failed = new Set<number>();
-    // A pair's entry in its client's list goes in alongside its first version: should the version lose
+    // A pair's entry in its client's list goes in alongside its first change: should the change lose
     // to another writer's, that writer's pair is the same pair; should it fail, the list skips pairs
-    // without a version.
+    // without a change.
     const firsts = docs.filter((d) => d.version === 1).map((d) => ({ _id: d.pairKey, clientId: d.clientId, coachId: d.coachId }));
     const listed = firsts.length > 0 ? this.clientPairs.collection.insertMany(firsts as never[], { ordered: false }).catch(ignoreDuplicates) : null;
+    const failed = new Set<number>();
     try {
-      await this.versions.collection.insertMany(docs.map(({ state: _state, ...doc }) => doc) as never[], { ordered: false });
+      await this.changes.collection.insertMany(docs as never[], { ordered: false });
     } catch (error) {
       const writeErrors = (error as { writeErrors?: { index: number; code: number }[] }).writeErrors;
       if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) {
@@ -171,8 +210,8 @@ export class PairRepository {
         conflicts.push(doc.pairKey);
         return;
       }
-      const stored = { key: doc.pairKey, version: doc.version, state: doc.state };
-      this.remember(stored);
+      const stored: StoredPair = { key: doc.pairKey, version: doc.version, state: writes[i].state };
+      this.cache.set(stored);
       saved.push(stored);
     });
     return { saved, conflicts };
@@ -180,11 +219,12 @@ export class PairRepository {
 
   /** Autobooks among these that the broker has acknowledged already. */
   async publishedAmong(eventIds: string[]): Promise<Set<string>> {
-    const found = await Promise.all(eventIds.map((id) => this.published.findById(id, { _id: 1 }).lean().exec()));
-    return new Set(eventIds.filter((_, i) => found[i] !== null));
+    if (eventIds.length === 0) return new Set();
+    const docs = await this.published.find({ _id: { $in: eventIds } }, { _id: 1 }).lean<{ _id: string }[]>().exec();
+    return new Set(docs.map((d) => d._id));
   }
 
-  /** Autobooks the broker acknowledged since `since`: one query, for the outbox sweep at start. */
+  /** Autobooks the broker acknowledged since `since`: one query, for the outbox pass at start. */
   async publishedSince(since: Date): Promise<Set<string>> {
     const docs = await this.published.find({ at: { $gte: since } }, { _id: 1 }).lean<{ _id: string }[]>().exec();
     return new Set(docs.map((d) => d._id));
@@ -195,81 +235,263 @@ export class PairRepository {
     await this.published.collection.insertMany(eventIds.map((_id) => ({ _id, at: now })) as never[], { ordered: false }).catch(ignoreDuplicates);
   }
 
-  /** Autobooks of versions written since `since` (the outbox sweep at start checks them). */
+  /** Autobooks of changes written since `since` (the outbox pass at start checks them). */
   async autobooksSince(since: Date): Promise<SessionAutobooked[]> {
-    const docs = await this.versions
-      .find({ at: { $gte: since }, ...MADE_AUTOBOOKS }, VERSION_CONTENT_FIELDS)
-      .lean<StoredVersionContent[]>()
+    const docs = await this.changes
+      .find({ at: { $gte: since }, autobooked: { $exists: true } }, { _id: 0, autobooked: 1 })
+      .lean<Pick<PairChangeDocument, 'autobooked'>[]>()
       .exec();
-    return docs.flatMap((d) => decodeBody(d).autobooked);
-  }
-
-  private remember(stored: StoredPair): void {
-    this.latest.delete(stored.key);
-    this.latest.set(stored.key, stored);
-    if (this.latest.size > CACHE_LIMIT) this.latest.delete(this.latest.keys().next().value!);
+    return docs.flatMap((d) => d.autobooked ?? []);
   }
 
   /**
-   * The latest versions of several pairs. A few are found by `_id` probes; more with two queries for
-   * all of them (their version numbers, then those versions), which on a server that scans for every
-   * query (FerretDB) costs two scans instead of a few per pair.
+   * Carries pairs stored by the earlier release (`pair_versions`, a version per change with the whole
+   * state) over to `pair_changes`: one change per pair, holding the pair's state as a snapshot and its
+   * decisions as they were. Idempotent and resumable (inserts by `_id`); marked done in `migrations`.
+   * Runs at start, before anything is consumed.
    */
-  private async readLatestMany(keys: string[]): Promise<Map<string, StoredPair | null>> {
-    if (keys.length <= BATCH_READ_FROM) return new Map(await Promise.all(keys.map(async (key) => [key, await this.readLatest(key)] as const)));
-    const heads = await this.versions.find({ pairKey: { $in: keys } }, { _id: 0, pairKey: 1, version: 1 }).lean<Pick<PairVersionDocument, 'pairKey' | 'version'>[]>().exec();
-    const top = new Map<string, number>();
-    for (const { pairKey: key, version } of heads) top.set(key, Math.max(version, top.get(key) ?? 0));
-    const ids = [...top].map(([key, version]) => pairVersionId(key, version));
-    const docs =
-      ids.length === 0
-        ? []
-        : await this.versions
-            .find({ _id: { $in: ids } }, { pairKey: 1, version: 1, ...VERSION_CONTENT_FIELDS })
-            .lean<(Pick<PairVersionDocument, 'pairKey' | 'version'> & StoredVersionContent)[]>()
-            .exec();
+  async migrateLegacy(): Promise<MigrationDocument | null> {
+    const db = this.connection.db!;
+    const migrations = modelOf<MigrationDocument>(this.connection, MIGRATIONS_COLLECTION, migrationSchema);
+    if (await migrations.findById(MIGRATION_ID).lean().exec()) return null;
+    const legacyExists = (await db.listCollections({ name: LEGACY_PAIR_VERSIONS_COLLECTION }, { nameOnly: true }).toArray()).length > 0;
+    if (!legacyExists) return null;
+    const legacy = modelOf<LegacyPairVersionDocument>(this.connection, LEGACY_PAIR_VERSIONS_COLLECTION, legacyPairVersionSchema);
+    let pairs = 0;
+    let batch: PairChangeDocument[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      await this.changes.collection.insertMany(batch as never[], { ordered: false }).catch(ignoreDuplicates);
+      await this.clientPairs.collection
+        .insertMany(batch.map((d) => ({ _id: d.pairKey, clientId: d.clientId, coachId: d.coachId })) as never[], { ordered: false })
+        .catch(ignoreDuplicates);
+      pairs += batch.length;
+      batch = [];
+    };
+    let current: LegacyPairVersionDocument[] = [];
+    const finishPair = async () => {
+      if (current.length > 0) batch.push(migratedChange(current));
+      current = [];
+      if (batch.length >= 200) await flush();
+    };
+    // `_id` is the pair's key and the zero-padded version, so this order gives each pair's versions in turn.
+    for await (const doc of legacy.find({}).sort({ _id: 1 }).lean<LegacyPairVersionDocument>().cursor()) {
+      if (current.length > 0 && current[0].pairKey !== doc.pairKey) await finishPair();
+      current.push(doc);
+    }
+    await finishPair();
+    await flush();
+    const done: MigrationDocument = { _id: MIGRATION_ID, at: new Date(), pairs, changes: pairs };
+    await migrations.collection.insertOne(done as never).catch(ignoreDuplicates);
+    this.logger.log({ message: 'pairs of the earlier release carried over', pairs, from: LEGACY_PAIR_VERSIONS_COLLECTION, to: PAIR_CHANGES_COLLECTION });
+    return done;
+  }
+
+  private async restoreAll(): Promise<void> {
+    const started = Date.now();
+    const folding = new PairFolder();
+    let complete = true;
+    let changes = 0;
+    // Insertion order: a pair's changes come in version order on FerretDB and, as a rule, on MongoDB; the
+    // folder sets aside any that come early, and drops pairs left with a gap (read by key when needed).
+    const cursor = this.changes.find({}, FOLD_FIELDS).lean<FoldDocument>().batchSize(2000).cursor();
+    for await (const doc of cursor) {
+      if (this.cache.has(doc.pairKey)) continue; // written by this process meanwhile: newer than what is read here
+      folding.add(doc);
+      changes++;
+      if (folding.bytes > this.cache.capacity) {
+        complete = false;
+        break;
+      }
+    }
+    await cursor.close();
+    if (complete) for (const stored of folding.pairs()) if (!this.cache.has(stored.key)) this.cache.set(stored);
+    this.logger.log({ message: complete ? 'pairs restored' : 'pairs not restored: more than PAIR_CACHE_MB holds; read by key when needed', pairs: this.cache.size, bytes: this.cache.bytes, changes, ms: Date.now() - started });
+  }
+
+  /** Each pair's whole history, folded (FerretDB scans for this query; MongoDB walks the index). */
+  private async readMany(keys: string[]): Promise<Map<string, StoredPair | null>> {
     const found = new Map<string, StoredPair | null>(keys.map((key) => [key, null]));
+    if (keys.length === 0) return found;
+    const docs = await this.changes
+      .find({ pairKey: keys.length === 1 ? keys[0] : { $in: keys } }, { ...FOLD_FIELDS, autobooked: 1, at: 1 })
+      .sort({ pairKey: 1, version: 1 })
+      .lean<FoldDocument[]>()
+      .exec();
+    const folding = new PairFolder();
+    const autobooked = new Map<string, SessionAutobooked[]>();
     for (const doc of docs) {
-      const { state } = decodeBody(doc);
-      this.remember({ key: doc.pairKey, version: doc.version, state });
-      found.set(doc.pairKey, { key: doc.pairKey, version: doc.version, state, cold: true });
+      folding.add(doc);
+      if (doc.autobooked) autobooked.set(doc.pairKey, [...(autobooked.get(doc.pairKey) ?? []), ...doc.autobooked]);
+    }
+    for (const stored of folding.pairs()) {
+      this.cache.set(stored);
+      found.set(stored.key, { ...stored, cold: { autobooked: autobooked.get(stored.key) ?? [] } });
     }
     return found;
   }
+}
 
-  private async readLatest(key: string): Promise<StoredPair | null> {
-    const version = await this.latestVersionNumber(key);
-    if (version === 0) return null;
-    const doc = await this.versions.findById(pairVersionId(key, version), { version: 1, ...VERSION_CONTENT_FIELDS }).lean<Pick<PairVersionDocument, 'version'> & StoredVersionContent>().exec();
-    if (!doc) return null;
-    const { state } = decodeBody(doc);
-    this.remember({ key, version: doc.version, state });
-    return { key, version: doc.version, state, cold: true };
+/** Folds changes into pair states, change by change, whatever order they come in. */
+class PairFolder {
+  private readonly folded = new Map<string, StoredPair>();
+  private readonly early = new Map<string, Map<number, FoldDocument>>();
+  bytes = 0;
+
+  add(doc: FoldDocument): void {
+    const current = this.folded.get(doc.pairKey);
+    const version = current?.version ?? 0;
+    if (doc.version <= version) return;
+    if (doc.version > version + 1) {
+      const waiting = this.early.get(doc.pairKey) ?? new Map<number, FoldDocument>();
+      waiting.set(doc.version, doc);
+      this.early.set(doc.pairKey, waiting);
+      return;
+    }
+    let stored = this.apply(current, doc);
+    const waiting = this.early.get(doc.pairKey);
+    for (let next = waiting?.get(stored.version + 1); next; next = waiting?.get(stored.version + 1)) {
+      waiting!.delete(next.version);
+      stored = this.apply(stored, next);
+    }
+    if (waiting?.size === 0) this.early.delete(doc.pairKey);
   }
 
-  /** The highest version of a pair (0: none), found by `_id` reads: doubling, then halving. */
-  private async latestVersionNumber(key: string): Promise<number> {
-    const exists = async (version: number) => (await this.versions.findById(pairVersionId(key, version), { _id: 1 }).lean().exec()) !== null;
-    const cached = this.latest.get(key)?.version ?? 0;
-    let low = cached;
-    if (low === 0) {
-      if (!(await exists(1))) return 0;
-      low = 1;
-    }
-    let step = 1;
-    while (await exists(low + step)) {
-      low += step;
-      step *= 2;
-    }
-    // `low` exists, `low + step` does not: search between.
-    let high = low + step;
-    while (high - low > 1) {
-      const middle = Math.floor((low + high) / 2);
-      if (await exists(middle)) low = middle;
-      else high = middle;
-    }
-    return low;
+  /** The pairs folded without a gap. */
+  pairs(): StoredPair[] {
+    return [...this.folded.values()].filter((p) => !this.early.has(p.key));
   }
+
+  private apply(current: StoredPair | undefined, doc: FoldDocument): StoredPair {
+    let state = doc.snapshot ?? current?.state ?? emptyPair(doc.clientId, doc.coachId);
+    if (!doc.snapshot) for (const entry of doc.entries) state = evolve(state, entry);
+    const stored = { key: doc.pairKey, version: doc.version, state };
+    if (current) this.bytes -= approximateBytes(current.state);
+    this.bytes += approximateBytes(state);
+    this.folded.set(doc.pairKey, stored);
+    return stored;
+  }
+}
+
+/** Pairs in memory, least recently used first out, bounded by an estimate of their bytes. */
+class PairCache {
+  private readonly pairs = new Map<string, { stored: StoredPair; bytes: number }>();
+  bytes = 0;
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.pairs.size;
+  }
+
+  has(key: string): boolean {
+    return this.pairs.has(key);
+  }
+
+  get(key: string): StoredPair | undefined {
+    const held = this.pairs.get(key);
+    if (!held) return undefined;
+    this.pairs.delete(key);
+    this.pairs.set(key, held);
+    return held.stored;
+  }
+
+  set(stored: StoredPair): void {
+    this.delete(stored.key);
+    const bytes = approximateBytes(stored.state);
+    this.pairs.set(stored.key, { stored: { key: stored.key, version: stored.version, state: stored.state }, bytes });
+    this.bytes += bytes;
+    for (const [key] of this.pairs) {
+      if (this.bytes <= this.capacity) break;
+      this.delete(key);
+    }
+  }
+
+  delete(key: string): void {
+    const held = this.pairs.get(key);
+    if (!held) return;
+    this.pairs.delete(key);
+    this.bytes -= held.bytes;
+  }
+}
+
+/** What a pair's state takes in memory, roughly: fixed fields plus its ids (two bytes a character). */
+function approximateBytes(state: PairState): number {
+  let bytes = 1200 + 2 * (state.clientId.length + state.coachId.length);
+  for (const id of state.packageIds) bytes += 48 + 2 * id.length;
+  for (const id of state.completedSessionIds) bytes += 48 + 2 * id.length;
+  return bytes;
+}
+
+function encodeCursor(version: number, index: number): string {
+  return Buffer.from(`${version}.${index}`).toString('base64url');
+}
+
+/** A cursor from `next`; anything else is refused as an invalid parameter. */
+export class InvalidCursorError extends Error {
+  readonly code = 'INVALID_PARAMETER';
+  override name = 'InvalidCursorError';
+}
+
+function decodeCursor(cursor: string): { version: number; index: number } {
+  const match = /^(\d{1,10})\.(\d{1,6})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match || cursor.length > 40) throw new InvalidCursorError('before must be a cursor from an earlier page (next)');
+  return { version: Number(match[1]), index: Number(match[2]) };
+}
+
+/** The change a migration writes for a pair of the earlier release: its state and its decisions. */
+function migratedChange(versions: LegacyPairVersionDocument[]): PairChangeDocument {
+  const bodies = versions.map(legacyBody);
+  const latest = versions[versions.length - 1];
+  const state = compactLegacyState(bodies[bodies.length - 1].state);
+  const entries = bodies.flatMap((b) => b.entries).filter((e) => (e as { reason?: string }).reason !== 'duplicate') as HistoryEntry[];
+  const autobooked = bodies.flatMap((b) => b.autobooked);
+  const doc: PairChangeDocument = {
+    _id: pairChangeId(latest.pairKey, 1),
+    pairKey: latest.pairKey,
+    clientId: latest.clientId,
+    coachId: latest.coachId,
+    version: 1,
+    at: latest.at,
+    entries,
+    snapshot: state,
+  };
+  if (autobooked.length > 0) doc.autobooked = autobooked;
+  return doc;
+}
+
+interface LegacyState {
+  clientId: string;
+  coachId: string;
+  enrolled: boolean;
+  enrolledChangedAt: string | null;
+  packages: PairState['ratePackage'][];
+  completedSessionIds: string[];
+  autobooks: NonNullable<PairState['lastAutobook']>[];
+  updatedAt: string | null;
+}
+
+function legacyBody(doc: LegacyPairVersionDocument): { state: LegacyState; entries: unknown[]; autobooked: SessionAutobooked[] } {
+  if (typeof doc.body === 'string') return JSON.parse(doc.body) as { state: LegacyState; entries: unknown[]; autobooked: SessionAutobooked[] };
+  const fields = doc as unknown as { state: LegacyState };
+  return { state: fields.state, entries: doc.entries ?? [], autobooked: doc.autobooked ?? [] };
+}
+
+function compactLegacyState(legacy: LegacyState): PairState {
+  const packages = legacy.packages.filter((p): p is NonNullable<typeof p> => p !== null);
+  return {
+    clientId: legacy.clientId,
+    coachId: legacy.coachId,
+    enrolled: legacy.enrolled,
+    enrolledChangedAt: legacy.enrolledChangedAt,
+    ratePackage: lastPackageOf(packages),
+    sessionsBought: packages.reduce((sum, p) => sum + p.sessionCount, 0),
+    packageIds: packages.map((p) => p.packageId),
+    completedSessionIds: [...legacy.completedSessionIds],
+    autobookCount: legacy.autobooks.length,
+    lastAutobook: legacy.autobooks[legacy.autobooks.length - 1] ?? null,
+    updatedAt: legacy.updatedAt,
+  };
 }
 
 function ignoreDuplicates(error: unknown): void {

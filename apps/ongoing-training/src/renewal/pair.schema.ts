@@ -3,61 +3,36 @@ import { Schema } from 'mongoose';
 import type { HistoryEntry, PairState } from '../domain';
 
 /**
- * The service only ever inserts, and reads by `_id` or by pair:
- * - a unique `_id` lets exactly one writer take each version of a pair, on MongoDB and on FerretDB
- *   alike (FerretDB applies concurrent updates of one document without isolation, and answers any
- *   update or query by scanning the collection);
- * - every chunk of inputs is applied with one atomic insert per pair that holds the pair's new state,
- *   the decisions that made it (the history) and the autobooks it made (the outbox).
+ * A pair's history, one document per change: the decisions of the inputs that changed it (an input
+ * already applied changes nothing and is stored nowhere, R10) and the autobooks they made (the outbox).
+ * The pair's state is folded from its entries (domain/evolve.ts); nothing else is stored of it.
+ *
+ * Only ever inserted. `_id` is the pair's key and the change's number, so one writer wins each change of
+ * a pair, on MongoDB and on FerretDB alike (FerretDB applies concurrent updates of one document without
+ * isolation): an event store with optimistic concurrency, without transactions.
  */
-export interface PairVersionDocument {
-  /** `pairVersionId(pairKey, version)` */
+export interface PairChangeDocument {
+  /** `pairChangeId(pairKey, version)`: the pair's key, `#`, the change's number zero-padded. */
   _id: string;
   pairKey: string;
   clientId: string;
   coachId: string;
+  /** 1 for the pair's first change, then +1 per change. */
   version: number;
-  /** How many autobooks this version made (they are in `body`): the outbox sweep looks for versions with some. */
-  autobookCount: number;
-  /**
-   * The version's content (`VersionBody`) as one JSON string. Nothing queries inside it, and a flat
-   * string field is several times cheaper to write than the same content as nested fields (FerretDB
-   * converts every nested value on insert).
-   */
-  body: string;
+  /** When the change was written. */
   at: Date;
-}
-
-/** What a version holds. */
-export interface VersionBody {
-  state: PairState;
+  /** The decisions of the inputs applied in this change, oldest first. */
   entries: HistoryEntry[];
-  /** Autobooks made by this version, to be published. */
-  autobooked: SessionAutobooked[];
+  /** `session.autobooked` payloads of the autobooks made, to be published (omitted when none). */
+  autobooked?: SessionAutobooked[];
+  /**
+   * The pair's whole state as of this change, when its entries cannot be folded into it: only in the one
+   * change a migration writes for a pair stored by the earlier release (whose entries are kept as they were).
+   */
+  snapshot?: PairState;
 }
 
-export function encodeBody(body: VersionBody): string {
-  return JSON.stringify(body);
-}
-
-/**
- * Versions written by earlier builds hold their content as fields (`state`, `entries`, `autobooked`)
- * and have no `body`: they are read as they are, so an upgrade needs no migration.
- */
-export type StoredVersionContent = Partial<Pick<PairVersionDocument, 'body'> & VersionBody>;
-
-/** The fields a read of a version's content asks for, in either shape. */
-export const VERSION_CONTENT_FIELDS = { body: 1, state: 1, entries: 1, autobooked: 1 } as const;
-
-export function decodeBody(doc: StoredVersionContent): VersionBody {
-  if (typeof doc.body === 'string') return JSON.parse(doc.body) as VersionBody;
-  return { state: doc.state!, entries: doc.entries ?? [], autobooked: doc.autobooked ?? [] };
-}
-
-/** Versions that made autobooks, in either shape. */
-export const MADE_AUTOBOOKS = { $or: [{ autobookCount: { $gt: 0 } }, { 'autobooked.0': { $exists: true } }] };
-
-/** One per pair, inserted with its first version: the list of a client's coaches. */
+/** One per pair, inserted with its first change: the list of a client's coaches. */
 export interface ClientPairDocument {
   _id: string;
   clientId: string;
@@ -70,25 +45,53 @@ export interface PublishedAutobookDocument {
   at: Date;
 }
 
-export const PAIR_VERSIONS_COLLECTION = 'pair_versions';
+/** The release before this one stored a version per change with the pair's whole state in it. */
+export interface LegacyPairVersionDocument {
+  _id: string;
+  pairKey: string;
+  clientId: string;
+  coachId: string;
+  version: number;
+  body?: string;
+  entries?: unknown[];
+  autobooked?: SessionAutobooked[];
+  at: Date;
+}
+
+/** Marks one-off data migrations done (`_id` = the migration's name). */
+export interface MigrationDocument {
+  _id: string;
+  at: Date;
+  pairs: number;
+  changes: number;
+}
+
+export const PAIR_CHANGES_COLLECTION = 'pair_changes';
 export const CLIENT_PAIRS_COLLECTION = 'client_pairs';
 export const PUBLISHED_AUTOBOOKS_COLLECTION = 'published_autobooks';
+export const LEGACY_PAIR_VERSIONS_COLLECTION = 'pair_versions';
+export const MIGRATIONS_COLLECTION = 'migrations';
 
-export const pairVersionSchema = new Schema(
+// Schemas document the shape and create the indexes; the repository writes through the driver
+// (`collection.insertMany`), so nothing is cast or defaulted on the way.
+export const pairChangeSchema = new Schema(
   {
     _id: { type: String, required: true },
     pairKey: { type: String, required: true },
     clientId: { type: String, required: true },
     coachId: { type: String, required: true },
     version: { type: Number, required: true },
-    autobookCount: { type: Number, required: true },
-    body: { type: String, required: true },
     at: { type: Date, required: true },
+    entries: { type: [Schema.Types.Mixed], required: true },
+    autobooked: { type: [Schema.Types.Mixed], default: undefined },
+    snapshot: { type: Schema.Types.Mixed, default: undefined },
   },
-  { collection: PAIR_VERSIONS_COLLECTION, versionKey: false, minimize: false },
+  { collection: PAIR_CHANGES_COLLECTION, versionKey: false, minimize: true },
 );
-pairVersionSchema.index({ at: 1 });
-pairVersionSchema.index({ pairKey: 1, version: -1 });
+// A pair's changes in order: reads of one pair or a few, and the history's pages (walked backwards).
+pairChangeSchema.index({ pairKey: 1, version: 1 });
+// The outbox's pass at start: the changes of the last 24 hours that made autobooks.
+pairChangeSchema.index({ at: 1 });
 
 export const clientPairSchema = new Schema(
   {
@@ -98,7 +101,7 @@ export const clientPairSchema = new Schema(
   },
   { collection: CLIENT_PAIRS_COLLECTION, versionKey: false },
 );
-clientPairSchema.index({ clientId: 1 });
+clientPairSchema.index({ clientId: 1, coachId: 1 });
 
 export const publishedAutobookSchema = new Schema(
   { _id: { type: String, required: true }, at: { type: Date, required: true } },
@@ -106,12 +109,16 @@ export const publishedAutobookSchema = new Schema(
 );
 publishedAutobookSchema.index({ at: 1 });
 
+export const legacyPairVersionSchema = new Schema({ _id: String }, { collection: LEGACY_PAIR_VERSIONS_COLLECTION, strict: false, versionKey: false });
+
+export const migrationSchema = new Schema({ _id: String }, { collection: MIGRATIONS_COLLECTION, strict: false, versionKey: false });
+
 /** The pair's key: unambiguous whatever characters the ids contain. */
 export function pairKey(clientId: string, coachId: string): string {
   return JSON.stringify([clientId, coachId]);
 }
 
-/** The `_id` of a pair's version; zero-padded so that ids sort in version order. */
-export function pairVersionId(key: string, version: number): string {
+/** The `_id` of a pair's change; zero-padded so that ids sort in change order. */
+export function pairChangeId(key: string, version: number): string {
   return `${key}#${String(version).padStart(10, '0')}`;
 }

@@ -1,11 +1,11 @@
 import { SessionAutobooked } from '@app/contracts';
-import { Injectable, Logger } from '@nestjs/common';
-import { HistoryEntry, PairState, PairView, RenewalInput, autobookedEvent, decide, pairOf, toPairView } from '../domain';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Decision, HistoryEntry, PairState, PairView, RenewalInput, decide, emptyPair, pairOf, toPairView } from '../domain';
 import { RenewalMetrics } from '../observability/renewal.metrics';
 import { autobookEventId } from './autobook-id';
 import { AutobookOutbox } from './autobook.outbox';
 import { Clock } from './clock';
-import { PairRepository, StoredPair, VersionConflictError, VersionWrite } from './pair.repository';
+import { ChangeWrite, PairRepository, StoredPair, VersionConflictError } from './pair.repository';
 import { PairLocks } from './pair-locks';
 import { pairKey } from './pair.schema';
 
@@ -26,12 +26,13 @@ export interface AppliedPair {
 
 /**
  * Feeds inputs to the renewal policy and carries out its decisions: for a chunk of inputs, each pair
- * is taken from memory (this process wrote it last) or taken to be new, decided, and written with one
- * insert of a new version per pair, all in one round trip; pairs whose version another writer holds
- * are read and decided again; then the new autobooks are published.
+ * is taken from memory (restored at start, or written by this process since) or taken to be new,
+ * decided, and the pairs that changed are written with one insert of a change per pair, all in one round
+ * trip; inputs already applied write nothing (R10); pairs whose change another writer took first are
+ * read and decided again; then the new autobooks are published.
  */
 @Injectable()
-export class RenewalService {
+export class RenewalService implements OnApplicationBootstrap {
   private readonly logger = new Logger(RenewalService.name);
   private readonly locks = new PairLocks();
 
@@ -41,6 +42,11 @@ export class RenewalService {
     private readonly clock: Clock,
     private readonly metrics: RenewalMetrics,
   ) {}
+
+  /** Pairs stored before this start are read once, before the first input is applied. */
+  onApplicationBootstrap(): void {
+    void this.pairs.restore();
+  }
 
   /**
    * Applies inputs (in order within each pair) and resolves once their effects are durable and their
@@ -70,20 +76,23 @@ export class RenewalService {
       const now = this.clock.now();
       // A guess that a pair is new is checked by the insert; after a conflict the pair is read.
       const loaded = await this.pairs.load(pending, { unknownAsNew: options.unknownAsNew && round === 0 });
-      const writes = pending.map((key) => this.decideAll(loaded.get(key) ?? null, groups.get(key)!, now));
+      const decided = pending.map((key) => this.decideAll(loaded.get(key) ?? null, groups.get(key)!, now));
       // A pair read cold may hold autobooks of a crashed writer that never reached the broker.
       for (const key of pending) {
         const stored = loaded.get(key);
-        if (stored?.cold) toPublish.push(...(await this.outbox.unacknowledged(stored.state.autobooks.map((a) => autobookedEvent(stored.state, a)), now)));
+        if (stored?.cold) toPublish.push(...(await this.outbox.unacknowledged(stored.cold.autobooked, now)));
       }
-      const { saved, conflicts } = await this.pairs.insertVersions(writes.map((w) => w.write), now);
+      // Pairs whose inputs were all ignored (applied already, or changing nothing) write nothing.
+      const { saved, conflicts } = await this.pairs.append(decided.flatMap((d) => (d.write.entries.length > 0 ? [d.write] : [])), now);
       const byKey = new Map(saved.map((s) => [s.key, s]));
-      for (const { write, inputs: pairInputs } of writes) {
-        const stored = byKey.get(pairKey(write.clientId, write.coachId));
-        if (!stored) continue;
+      const retried = new Set(conflicts);
+      for (const { write, decisions } of decided) {
+        const key = pairKey(write.clientId, write.coachId);
+        if (retried.has(key)) continue;
+        const stored = byKey.get(key) ?? write.previous ?? { key, version: 0, state: write.state };
         applied.push({ stored, entries: write.entries, autobooked: write.autobooked });
         toPublish.push(...write.autobooked);
-        this.record(pairInputs, write.entries, write.autobooked);
+        this.record(decisions, write.autobooked);
       }
       pending = conflicts;
     }
@@ -101,24 +110,33 @@ export class RenewalService {
     return { view: toPairView(result.stored.state), autobooked: result.autobooked[0] ?? null };
   }
 
-  private decideAll(stored: StoredPair | null, inputs: RenewalInput[], now: Date): { write: VersionWrite; inputs: RenewalInput[] } {
+  private decideAll(stored: StoredPair | null, inputs: RenewalInput[], now: Date): { write: ChangeWrite; decisions: { input: RenewalInput; decision: Decision }[] } {
     const { clientId, coachId } = pairOf(inputs[0]);
-    let state: PairState | null = stored?.state ?? null;
+    let state: PairState = stored?.state ?? emptyPair(clientId, coachId);
     const entries: HistoryEntry[] = [];
     const autobooked: SessionAutobooked[] = [];
+    const decisions: { input: RenewalInput; decision: Decision }[] = [];
     for (const input of inputs) {
       const decision = decide(state, input, { now: now.toISOString(), autobookEventId });
+      decisions.push({ input, decision });
       state = decision.state;
-      entries.push(decision.entry);
+      if (decision.entry) entries.push(decision.entry);
       if (decision.autobooked) autobooked.push(decision.autobooked);
     }
-    return { write: { previous: stored, clientId, coachId, state: state!, entries, autobooked }, inputs };
+    return { write: { previous: stored, clientId, coachId, state, entries, autobooked }, decisions };
   }
 
-  private record(inputs: RenewalInput[], entries: HistoryEntry[], autobooked: SessionAutobooked[]): void {
-    entries.forEach((entry, i) => {
-      this.metrics.inputsApplied.inc({ input: inputs[i].type, outcome: entry.outcome === 'autobooked' ? 'autobooked' : entry.reason });
-    });
+  private record(decisions: { input: RenewalInput; decision: Decision }[], autobooked: SessionAutobooked[]): void {
+    let duplicates = 0;
+    for (const { input, decision } of decisions) {
+      const outcome = decision.ignored ?? (decision.entry.outcome === 'autobooked' ? 'autobooked' : decision.entry.reason);
+      this.metrics.inputsApplied.inc({ input: input.type, outcome });
+      if (decision.ignored !== 'duplicate') continue;
+      duplicates++;
+      this.logger.debug?.({ message: 'duplicate ignored (R10)', input: input.type, ...pairOf(input), ...('event' in input ? { eventId: input.event.eventId } : {}) });
+    }
+    // Stored nowhere (R10): counted, and logged once per pair and chunk (each at debug level).
+    if (duplicates > 0) this.logger.log({ message: 'duplicates ignored (R10)', count: duplicates, ...pairOf(decisions[0].input) });
     for (const a of autobooked) {
       this.metrics.autobooks.inc();
       this.logger.log({ message: 'autobooked', clientId: a.clientId, coachId: a.coachId, sequence: a.sequence, eventId: a.eventId, trigger: a.trigger });

@@ -1,7 +1,7 @@
 // Test data for the domain specs. Plain functions, no test-runner globals, so it compiles with the app.
-import type { Contact, Money, PackageBooked, SessionCompleted } from '@app/contracts';
+import type { Contact, Money, PackageBooked, SessionAutobooked, SessionCompleted } from '@app/contracts';
 import { A_CLIENT, A_COACH, aPackageBooked, aSessionCompleted } from '@app/contracts/testing/builders';
-import type { Decision } from '../decision';
+import type { Decision, HistoryEntry, IgnoredReason, NoAutobookReason } from '../decision';
 import type { PairState } from '../pair-state';
 import type { EnrollmentInput, PackageBookedInput, RenewalInput, SessionCompletedInput } from '../renewal-input';
 import { decide, DecideContext } from '../renewal-policy';
@@ -74,6 +74,28 @@ export function lastDecision(played: Played): Decision {
   const decision = played.decisions[played.decisions.length - 1];
   if (decision === undefined) throw new Error('no decision was made');
   return decision;
+}
+
+/** The history entry of a decision that was applied; throws when the input was ignored (no entry). */
+export function entryOf(decision: Decision): HistoryEntry {
+  if (decision.entry === null) throw new Error(`the input was ignored (${decision.ignored}): it has no entry`);
+  return decision.entry;
+}
+
+/** What a decision did: 'autobooked', the reason nothing was booked, or why the input was ignored. */
+export function outcomeOf(decision: Decision): 'autobooked' | NoAutobookReason | IgnoredReason {
+  if (decision.entry === null) return decision.ignored;
+  return decision.entry.outcome === 'autobooked' ? 'autobooked' : decision.entry.reason;
+}
+
+/** The entries the decisions leave to store, oldest first: an ignored input leaves none. */
+export function storedEntries(decisions: readonly Decision[]): HistoryEntry[] {
+  return decisions.flatMap((decision) => (decision.entry === null ? [] : [decision.entry]));
+}
+
+/** The `session.autobooked` payloads the decisions publish, in order. */
+export function publishedAutobooks(decisions: readonly Decision[]): SessionAutobooked[] {
+  return decisions.flatMap((decision) => (decision.autobooked === null ? [] : [decision.autobooked]));
 }
 
 export function deepFreeze<T>(value: T): T {

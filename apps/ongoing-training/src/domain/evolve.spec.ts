@@ -1,0 +1,241 @@
+import type { Decision, HistoryEntry } from './decision';
+import { DomainError } from './errors';
+import { evolve, foldHistory } from './evolve';
+import { emptyPair, PairState, sessionsOnDeck } from './pair-state';
+import type { RenewalInput } from './renewal-input';
+import { decide } from './renewal-policy';
+import {
+  at,
+  booked,
+  CLIENT,
+  CLIENT_ID,
+  COACH,
+  COACH_ID,
+  completed,
+  deepFreeze,
+  enrollment,
+  entryOf,
+  minute,
+  play,
+  seededRandom,
+  storedEntries,
+  usd,
+} from './testing/builders';
+
+const NOW = '2026-12-01T12:00:00Z';
+
+describe('evolve: the state is folded from the history', () => {
+  it('folds an empty history to a pair nothing is known about', () => {
+    expect(foldHistory(CLIENT_ID, COACH_ID, [])).toEqual(emptyPair(CLIENT_ID, COACH_ID));
+  });
+
+  it('applies what a package entry says: sessions, dedupe key, rate package and updatedAt (R3, R4)', () => {
+    const entry = entryOf(decide(null, booked({ packageId: 'p1', sessionCount: 3, price: usd(25000) }), at(NOW)));
+    expect(evolve(emptyPair(CLIENT_ID, COACH_ID), entry)).toEqual({
+      ...emptyPair(CLIENT_ID, COACH_ID),
+      ratePackage: {
+        packageId: 'p1',
+        eventId: 'booked-p1',
+        occurredAt: '2026-11-01T10:00:00Z',
+        sessionCount: 3,
+        price: usd(25000),
+        rate: usd(8333),
+        autoRenewal: true,
+        client: CLIENT,
+        coach: COACH,
+      },
+      sessionsBought: 3,
+      packageIds: ['p1'],
+      updatedAt: NOW,
+    });
+  });
+
+  it('adds the sessions of an older package without taking its rate (R4)', () => {
+    const played = play([
+      booked({ packageId: 'p2', occurredAt: '2026-11-02T10:00:00Z', sessionCount: 2 }),
+      booked({ packageId: 'p1', occurredAt: '2026-11-01T10:00:00Z', sessionCount: 4 }),
+    ]);
+    const folded = foldHistory(CLIENT_ID, COACH_ID, storedEntries(played.decisions));
+    expect(folded).toMatchObject({ sessionsBought: 6, packageIds: ['p2', 'p1'], ratePackage: { packageId: 'p2' } });
+  });
+
+  it('rebuilds the latest autobook, contacts of the rate package included (R5, R9)', () => {
+    const played = play([
+      booked({ packageId: 'p1', sessionCount: 1, price: usd(30000), ongoingTraining: true }),
+      completed({ sessionId: 's1', eventId: 'e-s1' }),
+    ]);
+    const folded = foldHistory(CLIENT_ID, COACH_ID, storedEntries(played.decisions));
+    expect(folded.autobookCount).toBe(1);
+    expect(folded.lastAutobook).toEqual({
+      sequence: 1,
+      eventId: 'autobook:client-1:coach-1:1',
+      occurredAt: minute(2),
+      rate: usd(30000),
+      ratePackageId: 'p1',
+      trigger: { type: 'session.completed', eventId: 'e-s1', sessionId: 's1' },
+      client: CLIENT,
+      coach: COACH,
+    });
+  });
+
+  it('moves the switch register only when an entry says so (R2, R8)', () => {
+    const played = play([
+      booked({ packageId: 'p1', occurredAt: '2026-11-01T10:00:00Z', ongoingTraining: true }),
+      booked({ packageId: 'p0', occurredAt: '2026-10-01T10:00:00Z', ongoingTraining: false }), // older: ignored
+      enrollment(false),
+    ]);
+    const entries = storedEntries(played.decisions);
+    expect(entries.map((e) => e.changes.enrolledChangedAt)).toEqual(['2026-11-01T10:00:00Z', undefined, minute(3)]);
+    expect(foldHistory(CLIENT_ID, COACH_ID, entries)).toMatchObject({ enrolled: false, enrolledChangedAt: minute(3) });
+  });
+
+  it('never mutates the state or the entry it is given', () => {
+    const played = play([booked({ packageId: 'p1', sessionCount: 1, ongoingTraining: true }), completed()]);
+    const [first, second] = storedEntries(played.decisions) as [HistoryEntry, HistoryEntry];
+    const state = deepFreeze(evolve(emptyPair(CLIENT_ID, COACH_ID), deepFreeze(first)));
+    const snapshot = JSON.stringify([state, second]);
+    const next = evolve(state, deepFreeze(second));
+    expect(JSON.stringify([state, second])).toBe(snapshot);
+    expect(next).not.toBe(state);
+  });
+
+  it('refuses an autobook recorded for a pair without a package', () => {
+    const played = play([booked({ packageId: 'p1', sessionCount: 1, ongoingTraining: true }), completed()]);
+    const autobooked = storedEntries(played.decisions)[1]!;
+    expect(autobooked.outcome).toBe('autobooked');
+    expect(() => evolve(emptyPair(CLIENT_ID, COACH_ID), autobooked)).toThrow(/without a package/);
+  });
+
+  describe('folding the entries of the decisions gives the state decide returned', () => {
+    const NOV_1 = Date.UTC(2026, 10, 1);
+    const HOUR = 3_600_000;
+
+    /**
+     * A long random-ish sequence of inputs of one pair: packages in any order (some checkouts stamped
+     * after the decision clock, some custom, some choosing the switch), completions of sessions bought or
+     * not yet, API switches either way (some refused, some unchanged), and duplicates of both topics.
+     */
+    function inputsOf(seed: number, length: number): RenewalInput[] {
+      const random = seededRandom(seed);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+      const inputs: RenewalInput[] = [];
+      const packageIds: string[] = [];
+      const sessionIds: string[] = [];
+      let nextSession = 1;
+      for (let i = 0; i < length; i++) {
+        const roll = random();
+        if (roll < 0.22) {
+          const packageId = `p${packageIds.length + 1}`;
+          packageIds.push(packageId);
+          // Between Nov 1 and Dec 2: the clock runs from Dec 1 09:00, so some checkouts are ahead of it.
+          const occurredAt = new Date(NOV_1 + Math.floor(random() * 31 * 24) * HOUR).toISOString();
+          const sessionCount = 1 + Math.floor(random() * 4);
+          inputs.push(
+            booked({
+              packageId,
+              occurredAt,
+              sessionCount,
+              price: usd(1000 + Math.floor(random() * 50000)),
+              autoRenewal: random() < 0.8,
+              ...(random() < 0.5 ? {} : { ongoingTraining: random() < 0.7 }),
+              client: { name: `Client ${i}`, email: `client${i}@example.com` },
+            }),
+          );
+        } else if (roll < 0.3 && packageIds.length > 0) {
+          // The same package again, under a new event id and other values: a duplicate (R10).
+          inputs.push(booked({ packageId: pick(packageIds), eventId: `again-${i}`, sessionCount: 9 }));
+        } else if (roll < 0.7) {
+          const sessionId = `s${nextSession++}`;
+          sessionIds.push(sessionId);
+          inputs.push(completed({ sessionId, eventId: `c-${i}`, occurredAt: minute(i) }));
+        } else if (roll < 0.8 && sessionIds.length > 0) {
+          // The same session completed again, same or new event id: a duplicate (R10).
+          const sessionId = pick(sessionIds);
+          inputs.push(completed({ sessionId, eventId: random() < 0.5 ? `dup-${i}` : `completed-${sessionId}` }));
+        } else {
+          inputs.push(enrollment(random() < 0.6));
+        }
+      }
+      return inputs;
+    }
+
+    interface Run {
+      decisions: Decision[];
+      refused: number;
+      state: PairState | null;
+    }
+
+    /** Like `play`, but a refused API switch (R1, R6) is skipped: it stores nothing. */
+    function run(inputs: readonly RenewalInput[]): Run {
+      const decisions: Decision[] = [];
+      let state: PairState | null = null;
+      let refused = 0;
+      inputs.forEach((input, i) => {
+        let decision: Decision;
+        try {
+          decision = decide(state, input, at(new Date(Date.UTC(2026, 11, 1, 9, i)).toISOString()));
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          refused += 1;
+          return;
+        }
+        if (decision.ignored !== null) expect(decision.state).toBe(state ?? decision.state);
+        decisions.push(decision);
+        state = decision.state;
+      });
+      return { decisions, refused, state };
+    }
+
+    const SEEDS = Array.from({ length: 40 }, (_, i) => 20261201 + i);
+    const LENGTH = 120;
+
+    it.each(SEEDS)('with seed %i, after every decision and at the end', (seed) => {
+      const { decisions, state } = run(inputsOf(seed, LENGTH));
+      const entries = storedEntries(decisions);
+
+      // Step by step: the state folded so far is the state decide returned, and the entry's on deck agrees.
+      let folded = emptyPair(CLIENT_ID, COACH_ID);
+      for (const decision of decisions) {
+        if (decision.entry === null) {
+          expect(decision.state).toStrictEqual(folded);
+          continue;
+        }
+        expect(decision.entry.changes.sessionsOnDeck.from).toBe(sessionsOnDeck(folded));
+        folded = evolve(folded, decision.entry);
+        expect(folded).toStrictEqual(decision.state);
+        expect(decision.entry.changes.sessionsOnDeck.to).toBe(sessionsOnDeck(folded));
+      }
+
+      // The whole history at once, and as it comes back from storage (JSON), gives the final state.
+      const final = state ?? emptyPair(CLIENT_ID, COACH_ID);
+      expect(foldHistory(CLIENT_ID, COACH_ID, entries)).toStrictEqual(final);
+      const stored: HistoryEntry[] = JSON.parse(JSON.stringify(entries));
+      expect(foldHistory(CLIENT_ID, COACH_ID, stored)).toStrictEqual(final);
+
+      // One autobook per autobooked entry, numbered 1, 2, 3...
+      const autobooks = entries.flatMap((e) => (e.outcome === 'autobooked' ? [e.autobook.sequence] : []));
+      expect(autobooks).toEqual(autobooks.map((_, i) => i + 1));
+      expect(final.autobookCount).toBe(autobooks.length);
+    });
+
+    it('covers what it claims: duplicates, unchanged and refused switches, autobooks, late older packages', () => {
+      const totals = { decisions: 0, duplicate: 0, unchanged: 0, refused: 0, autobooked: 0, olderPackages: 0 };
+      for (const seed of SEEDS) {
+        const { decisions, refused } = run(inputsOf(seed, LENGTH));
+        const entries = storedEntries(decisions);
+        totals.decisions += decisions.length;
+        totals.duplicate += decisions.filter((d) => d.ignored === 'duplicate').length;
+        totals.unchanged += decisions.filter((d) => d.ignored === 'unchanged').length;
+        totals.refused += refused;
+        totals.autobooked += entries.filter((e) => e.outcome === 'autobooked').length;
+        totals.olderPackages += entries.filter((e) => e.changes.packageAdded && !e.changes.rate).length;
+      }
+      expect(totals.decisions).toBeGreaterThan(SEEDS.length * 100);
+      expect(totals.duplicate).toBeGreaterThan(100);
+      expect(totals.unchanged).toBeGreaterThan(50);
+      expect(totals.refused).toBeGreaterThan(10);
+      expect(totals.autobooked).toBeGreaterThan(50);
+      expect(totals.olderPackages).toBeGreaterThan(20);
+    });
+  });
+});
