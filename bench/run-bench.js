@@ -48,6 +48,9 @@ const SPEC = {
   'drain-timeout': { type: 'number', min: 5, help: 'latency: seconds to wait for the last autobooks and emails after the load (120)' },
   replay: { type: 'boolean', help: 'run the replay throughput part (--no-replay skips it)' },
   'bare-pipe': { type: 'boolean', help: 'run the bare pipe (--no-bare-pipe skips it)' },
+  'replay-again': { type: 'boolean', help: 'replay everything again over the stored state after a restart (--no-replay-again skips it)' },
+  'long-lived': { type: 'boolean', help: 'run the long-lived pairs: 10 years of weekly inputs (--no-long-lived skips it)' },
+  'long-lived-pairs': { type: 'number', min: 1, help: 'long-lived: how many pairs (3)' },
   latency: { type: 'boolean', help: 'run the latency part (--no-latency skips it)' },
   'db-proxy': { type: 'boolean', help: 'count database round trips through a proxy (--no-db-proxy connects the apps directly)' },
   'keep-data': { type: 'boolean', help: 'keep the data dir of the Kafka and FerretDB started here' },
@@ -86,6 +89,9 @@ function options() {
     drainTimeoutS: given['drain-timeout'] ?? 120,
     replay: given.replay ?? true,
     barePipe: given['bare-pipe'] ?? true,
+    replayAgain: given['replay-again'] ?? true,
+    longLived: given['long-lived'] ?? true,
+    longLivedPairs: given['long-lived-pairs'] ?? 3,
     latency: given.latency ?? true,
     dbProxy: given['db-proxy'] ?? true,
     keepData: given['keep-data'] ?? false,
@@ -406,6 +412,47 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
     };
     log(`ongoing-training: ${workload.inputs} inputs in ${seconds.toFixed(1)} s = ${result.service.inputsPerSecond ?? `(timed out; ${result.service.partialInputsPerSecond}/s so far)`}/s; autobooks ${autobooks.size}/${workload.expectedAutobooks}; load ${loadText(load())}`);
   }
+  // The same inputs again over the state the first pass stored: a restarted service (nothing in memory)
+  // with a new group from the first offset, as ops replay topics. Everything is a duplicate (R10): the
+  // service must write nothing, and go at least half as fast as the first pass.
+  if (opts.replayAgain && result.service && !result.service.timedOut) {
+    const groupId = `bench-${runId}-ot-replay-again`;
+    const dbName = `bench_${runId}_replay`;
+    const db = await databaseFor('replay-again', infra, opts);
+    const before = { documents: await countDocuments(infra.mongoUri(dbName)), dataSize: await dataSize(infra.mongoUri(dbName)) };
+    let messages = 0;
+    const watcher = await watchTopic(kafka, topic(TOPIC.SESSION_AUTOBOOKED), () => messages++);
+    await db.stats(true);
+    const app = await startApp('ongoing-training', serviceEnv({ opts, infra, prefix, groupId, mongoUri: db.uri(dbName) }));
+    log(`ongoing-training restarted (pid ${app.pid}) over the stored state, group ${groupId}`);
+    const run = await follow(groupId, app, () => true, null, opts.timeoutS);
+    const stats = await db.stats(true);
+    const peakRssMb = app.peakRssMb();
+    await app.stop();
+    await watcher.disconnect();
+    await db.stop();
+    const after = { documents: await countDocuments(infra.mongoUri(dbName)), dataSize: await dataSize(infra.mongoUri(dbName)) };
+    const seconds = ((run.doneAt ?? Date.now()) - run.started) / 1000;
+    const writeCommands = stats ? Object.entries(stats.byCommand).filter(([name]) => ['insert', 'update', 'delete', 'findAndModify'].includes(name)).reduce((sum, [, c]) => sum + c.count, 0) : null;
+    const documentsWritten = before.documents && after.documents ? Object.keys(after.documents).reduce((sum, c) => sum + (after.documents[c] - (before.documents[c] ?? 0)), 0) : null;
+    result.replayAgain = {
+      seconds: round(seconds, 2),
+      inputsPerSecond: run.timedOut ? null : round(workload.inputs / seconds, 0),
+      steadyInputsPerSecond: round(steadyRate(run.marks), 0),
+      ratioToFirstPass: run.timedOut || !result.service.inputsPerSecond ? null : round(workload.inputs / seconds / result.service.inputsPerSecond, 3),
+      writeCommands,
+      documentsWritten,
+      bytesWritten: before.dataSize !== null && after.dataSize !== null ? after.dataSize - before.dataSize : null,
+      autobookMessages: messages,
+      documents: after.documents,
+      dataSize: after.dataSize,
+      peakRssMb: round(peakRssMb, 0),
+      db: summarizeDb(stats, workload.inputs, 'input'),
+      timedOut: run.timedOut,
+      logs: app.logSummary(),
+    };
+    log(`replay over the stored state: ${workload.inputs} inputs in ${seconds.toFixed(1)} s = ${result.replayAgain.inputsPerSecond}/s (${result.replayAgain.ratioToFirstPass} of the first pass); write commands ${writeCommands}, documents written ${documentsWritten}, bytes ${result.replayAgain.bytesWritten}`);
+  }
   if (result.barePipe?.inputsPerSecond && result.service.inputsPerSecond) {
     result.ratio = round(result.service.inputsPerSecond / result.barePipe.inputsPerSecond, 3);
   }
@@ -482,6 +529,21 @@ function windows(samples) {
 }
 
 /** Documents in the service's collections (read straight from the database, not through the proxy). */
+/** The database's data size in bytes (`dbStats`), or null. */
+async function dataSize(uri) {
+  const mongoose = require('mongoose');
+  let connection;
+  try {
+    connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+    const stats = await connection.db.command({ dbStats: 1, scale: 1 });
+    return Number(stats.dataSize);
+  } catch {
+    return null;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
 async function countDocuments(uri) {
   const mongoose = require('mongoose');
   let connection;
@@ -532,6 +594,104 @@ function parseEnvList(text) {
     env[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return env;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1b. Long-lived pairs: 10 years of a client training weekly, a package of 3 to 4 sessions about every
+// five weeks (100 packages, 520 completions, ~170 autobooks), fed week by week. What a pair then holds,
+// and what each input writes at the start and at the end of the ten years (the service only inserts,
+// so the bytes an input writes are the bytes of the change that holds its entry).
+
+async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
+  const { BSON } = require('mongodb');
+  const prefix = `bench-${runId}-long.`;
+  const topic = (t) => prefix + t;
+  const inputTopics = [topic(TOPIC.PACKAGE_BOOKED), topic(TOPIC.SESSION_COMPLETED)];
+  await createTopics(admin, [...inputTopics, topic(TOPIC.SESSION_AUTOBOOKED), `${inputTopics[0]}.dlq`, `${inputTopics[1]}.dlq`], opts.partitions);
+  const dbName = `bench_${runId}_long`;
+  const groupId = `bench-${runId}-ot-long`;
+  const app = await startApp('ongoing-training', serviceEnv({ opts, infra, prefix, groupId, mongoUri: infra.mongoUri(dbName) }));
+  const producer = await newProducer(kafka);
+  const WEEK = 7 * 24 * 3600 * 1000;
+  const start = Date.parse('2016-01-04T10:00:00Z');
+  const pairs = Array.from({ length: opts.longLivedPairs }, (_, i) => ({ clientId: `long-client-${runId}-${i}`, coachId: `long-coach-${i}` }));
+  const contacts = (i) => ({ client: { name: `Client ${i}`, email: `client-${i}@bench.example` }, coach: { name: `Coach ${i}`, email: `coach-${i}@bench.example` } });
+  let inputs = 0;
+  let packages = 0;
+  const started = Date.now();
+  for (let week = 0; week < 520; week++) {
+    const at = new Date(start + week * WEEK).toISOString();
+    const batch = { packages: [], completions: [] };
+    pairs.forEach((pair, i) => {
+      if (week % 26 === 0 || week % 26 === 5 || week % 26 === 10 || week % 26 === 15 || week % 26 === 20) {
+        const sessionCount = 3 + ((week / 5 + i) % 2 === 0 ? 1 : 0);
+        const packageId = `${pair.clientId}-pkg-${week}`;
+        batch.packages.push({ key: pair.clientId, value: JSON.stringify({ eventId: `evt-${packageId}`, occurredAt: at, packageId, ...pair, sessionCount, price: { amount: 9000 * sessionCount, currency: 'USD' }, ...(week === 0 ? { ongoingTraining: true } : {}), ...contacts(i) }) });
+      }
+      const sessionId = `${pair.clientId}-s-${week}`;
+      batch.completions.push({ key: pair.clientId, value: JSON.stringify({ eventId: `evt-${sessionId}`, occurredAt: new Date(Date.parse(at) + 3600_000).toISOString(), sessionId, ...pair }) });
+    });
+    if (batch.packages.length) await producer.send({ topic: inputTopics[0], acks: -1, messages: batch.packages });
+    await producer.send({ topic: inputTopics[1], acks: -1, messages: batch.completions });
+    inputs += batch.packages.length + batch.completions.length;
+    packages += batch.packages.length;
+  }
+  await producer.disconnect();
+  const ends = await topicEnds(admin, inputTopics);
+  const deadline = Date.now() + opts.timeoutS * 1000;
+  for (;;) {
+    if (!app.alive) throw new Error(`ongoing-training exited:\n${app.tail()}`);
+    const progress = await groupProgress(admin, groupId, ends).catch(() => null);
+    if (progress?.done) break;
+    if (Date.now() > deadline) throw new Error('long-lived: the service did not apply every input in time');
+    await sleep(200);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const peakRssMb = app.peakRssMb();
+  await app.stop();
+
+  const mongoose = require('mongoose');
+  const connection = await mongoose.createConnection(infra.mongoUri(dbName), { serverSelectionTimeoutMS: 5000 }).asPromise();
+  try {
+    const perPair = [];
+    for (const pair of pairs) {
+      const key = JSON.stringify([pair.clientId, pair.coachId]);
+      let docs = await connection.db.collection('pair_changes').find({ pairKey: key }).sort({ version: 1 }).toArray();
+      // The earlier release's layout (a version per change, its content in one JSON string), to compare.
+      const legacy = docs.length === 0;
+      if (legacy) docs = await connection.db.collection('pair_versions').find({ pairKey: key }).sort({ version: 1 }).toArray();
+      const listed = await connection.db.collection('client_pairs').find({ _id: key }).toArray();
+      const content = (d) => (legacy ? JSON.parse(d.body) : d);
+      const sizes = docs.map((d) => ({ bytes: BSON.calculateObjectSize(d), entries: content(d).entries.length, autobooks: (content(d).autobooked ?? []).length }));
+      const entries = sizes.reduce((n, d) => n + d.entries, 0);
+      // Bytes written per input over the first and the last 50 inputs (whole changes).
+      const perInput = (list) => {
+        let bytes = 0;
+        let n = 0;
+        for (const d of list) {
+          if (n >= 50) break;
+          bytes += d.bytes;
+          n += d.entries;
+        }
+        return n ? Math.round(bytes / n) : null;
+      };
+      perPair.push({
+        pair: key,
+        changes: docs.length,
+        entries,
+        autobooks: sizes.reduce((n, d) => n + d.autobooks, 0),
+        storedBytes: sizes.reduce((n, d) => n + d.bytes, 0) + listed.reduce((n, d) => n + BSON.calculateObjectSize(d), 0),
+        bytesPerInputFirst50: perInput(sizes),
+        bytesPerInputLast50: perInput([...sizes].reverse()),
+        largestChangeBytes: Math.max(...sizes.map((d) => d.bytes)),
+      });
+    }
+    const result = { pairs: pairs.length, inputs, packages, completions: inputs - packages, seconds: round(seconds, 1), peakRssMb: round(peakRssMb, 0), perPair };
+    log(`long-lived: ${pairs.length} pairs, ${inputs} inputs in ${seconds.toFixed(1)} s; ${perPair.map((p) => `${p.storedBytes} B stored (${p.entries} entries, ${p.autobooks} autobooks; ${p.bytesPerInputFirst50} B/input at the start, ${p.bytesPerInputLast50} at the end)`).join('; ')}`);
+    return result;
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -737,6 +897,7 @@ async function main() {
     builds: { start: builds() },
     infra: null,
     replay: null,
+    longLived: null,
     latency: null,
     errors: [],
     warnings: [],
@@ -774,6 +935,15 @@ async function main() {
         } catch (error) {
           results.errors.push(`replay: ${error.stack ?? error}`);
           log(`replay failed: ${error.stack ?? error}`);
+          await stopAll();
+        }
+      }
+      if (opts.longLived) {
+        try {
+          results.longLived = await longLivedPhase({ opts, infra, kafka, admin, runId });
+        } catch (error) {
+          results.errors.push(`long-lived: ${error.stack ?? error}`);
+          log(`long-lived failed: ${error.stack ?? error}`);
           await stopAll();
         }
       }

@@ -22,6 +22,14 @@ function evaluateTargets(r) {
   } else {
     add(`replay throughput >= ${TARGETS.ratio} x bare pipe`, null, 'x', null, 'not measured');
   }
+  const again = rp?.replayAgain;
+  if (again) {
+    add('replay over the stored state >= 0.5 x the first pass', again.ratioToFirstPass, 'x', again.ratioToFirstPass === null ? null : again.ratioToFirstPass >= 0.5);
+    add('replay over the stored state writes nothing', again.writeCommands, 'write commands', again.writeCommands === null ? null : again.writeCommands === 0 && again.documentsWritten === 0);
+  }
+  for (const p of r.longLived?.perPair ?? []) {
+    add(`long-lived pair < 1 MB stored, < 4 KB written per input: ${p.pair}`, p.storedBytes, 'B', p.storedBytes < 1024 * 1024 && p.bytesPerInputLast50 < 4096 && p.bytesPerInputFirst50 < 4096);
+  }
   const lt = r.latency;
   const complete = lt && lt.autobooksDistinct >= lt.expectedAutobooks && lt.emailsMissing === 0;
   const p99a = lt?.completionToAutobookedMs?.p99 ?? null;
@@ -121,11 +129,25 @@ function renderTable(r) {
       lines.push(`  consumer group: ${groupLine(rp.service.group)}; app log lines ${logLine(rp.service.logs)}`);
       lines.push(...profileLines(rp.service.profile).map((l) => `  ${l}`));
     }
+    const again = rp.replayAgain;
+    if (again) {
+      lines.push(`  replay over the stored state (restarted service, new group, from the first offset): ${fmt(again.seconds, 1)} s, ${fmt(again.inputsPerSecond)} inputs/s (steady ${fmt(again.steadyInputsPerSecond)}), ${fmt(again.ratioToFirstPass, 3)} of the first pass; peak RSS ${fmt(again.peakRssMb)} MB`);
+      lines.push(`    written: ${fmt(again.writeCommands)} write commands, ${fmt(again.documentsWritten)} documents, ${fmt(again.bytesWritten)} bytes of data; ${fmt(again.autobookMessages)} autobook messages; database: ${dbLine(again.db)}`);
+      if (again.documents) lines.push(`    documents: ${Object.entries(again.documents).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; data size ${fmt(again.dataSize)} bytes`);
+    }
     if (rp.barePipe) {
       lines.push(`  CPU during the bare pipe: ${cpuLine(rp.barePipe.cpu)}; ${fmt(rp.barePipe.outputMessages)} messages out`);
       const st = rp.barePipe.settings;
       if (st) lines.push(`  bare pipe settings from ${st.source}: sessionTimeout ${st.consumer.sessionTimeout}, maxWaitTimeInMs ${st.consumer.maxWaitTimeInMs}, autoCommit ${st.run.autoCommitInterval} ms / ${st.run.autoCommitThreshold}, partitionsConsumedConcurrently ${st.run.partitionsConsumedConcurrently ?? 1}, chunk ${st.chunkSize}`);
     }
+  }
+  const ll = r.longLived;
+  if (ll) {
+    lines.push('');
+    lines.push(`1b. Long-lived pairs: ${ll.pairs} pairs x 10 years of weekly inputs (${fmt(ll.packages)} packages, ${fmt(ll.completions)} completions in all), applied in ${fmt(ll.seconds, 1)} s; peak RSS ${fmt(ll.peakRssMb)} MB`);
+    const rows = [['  pair', 'changes', 'entries', 'autobooks', 'stored B', 'B/input first 50', 'B/input last 50', 'largest change B']];
+    for (const p of ll.perPair) rows.push([`  ${p.pair}`, fmt(p.changes), fmt(p.entries), fmt(p.autobooks), fmt(p.storedBytes), fmt(p.bytesPerInputFirst50), fmt(p.bytesPerInputLast50), fmt(p.largestChangeBytes)]);
+    lines.push(...table(rows).split('\n'));
   }
   const lt = r.latency;
   if (lt) {

@@ -175,8 +175,10 @@ describe('ops CLI: produce, replay, pair, deliveries and resend', () => {
         expect(run.code).toBe(0);
         expect(run.stdout).toMatch(/replayed \d+ messages? from/);
       }
-      // A new input on each topic after the replayed ones: once both are applied, so is the replay.
+      // A new input on each topic after the replayed ones: once both are applied, so is the replay. The
+      // package goes first, so that the completion leaves one session on deck.
       await ot.book(pair.packageBooked({ sessionCount: 1 }));
+      await applied(pair, 3);
       await ot.complete(pair.sessionCompleted());
       const entries = await applied(pair, 4);
       // The replay stored nothing: the history holds the two first inputs and the two new ones only.

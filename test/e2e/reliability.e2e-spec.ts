@@ -44,9 +44,8 @@ describe('ongoing-training reliability', () => {
     let ot: OngoingTrainingHarness;
     afterAll(() => ot?.close());
 
-    // A process takes pairs it holds nothing of in memory to be new, without a read: the insert of their
-    // version 1 fails when they exist, and they are read and decided again. A restarted process holds
-    // nothing, so every pair it touches goes that way.
+    // A restarted process reads the stored pairs once at start (their history, folded) and carries each
+    // on from there: the next completion books the session the stored state calls for.
     it('carries every pair on from its stored state after a restart, not from scratch (R5, R10)', async () => {
       ot = await OngoingTrainingHarness.create('restart');
       const pairs = Array.from({ length: 6 }, (_, i) => aPair(`restart-${i}`));
@@ -72,20 +71,39 @@ describe('ongoing-training reliability', () => {
     let ot: OngoingTrainingHarness;
     afterAll(() => ot?.close());
 
-    it('books nothing new when every input is produced again, or the topics are read again from offset 0 (R10)', async () => {
+    /** Every document of the service's database, by collection: what a replay must leave as it was. */
+    async function snapshot(uri: string): Promise<Record<string, string[]>> {
+      const connection = await mongoose.createConnection(uri).asPromise();
+      try {
+        const out: Record<string, string[]> = {};
+        for (const { name } of await connection.db!.listCollections({}, { nameOnly: true }).toArray()) {
+          const docs = await connection.collection(name).find({}).toArray();
+          out[name] = docs.map((d) => JSON.stringify(d)).sort();
+        }
+        return out;
+      } finally {
+        await connection.close();
+      }
+    }
+
+    it('books nothing new and writes nothing when every input is produced again, or read again from offset 0 after a restart (R10)', async () => {
       ot = await OngoingTrainingHarness.create('replay');
       const workload = aWorkload(ot.prefix, { pairs: 200 });
-      await ot.startApp();
+      const first = await ot.startApp();
       await feed(ot, workload);
       await settle(ot, workload, ot.env.MONGODB_URI);
-      const first = audit(workload, ot.autobooks());
-      expect(first).toMatchObject({ doubled: 0, lost: 0, distinct: workload.expectedTotal });
+      expect(audit(workload, ot.autobooks())).toMatchObject({ doubled: 0, lost: 0, distinct: workload.expectedTotal });
+      const stored = await snapshot(ot.env.MONGODB_URI);
+      expect(stored.pair_changes.length).toBeGreaterThan(0);
 
-      // The same inputs, in full, again.
+      // The same inputs, in full, again: duplicates, stored nowhere.
       await ot.book(...workload.packages);
       await ot.complete(...workload.completions);
       await settle(ot, workload, ot.env.MONGODB_URI);
-      // And a new consumer group reading both topics from their first offset.
+      expect(await snapshot(ot.env.MONGODB_URI)).toEqual(stored);
+
+      // A restart (nothing in memory), and a new consumer group reading both topics from their first offset.
+      await first.stop();
       const replayGroup = runId('replay-group');
       await ot.startApp({ KAFKA_GROUP_ID: replayGroup });
       const admin = ot.probe.kafka.admin();
@@ -94,8 +112,9 @@ describe('ongoing-training reliability', () => {
       await admin.disconnect();
 
       const after = audit(workload, ot.autobooks());
-      report(`replay: ${workload.inputs} inputs produced twice and read a third time by a new group; autobooks expected ${workload.expectedTotal}, distinct ${after.distinct}, doubled ${after.doubled}, lost ${after.lost}, redelivered copies ${after.redelivered}`);
+      report(`replay: ${workload.inputs} inputs produced twice and read a third time by a new group after a restart; autobooks expected ${workload.expectedTotal}, distinct ${after.distinct}, doubled ${after.doubled}, lost ${after.lost}, redelivered copies ${after.redelivered}; database unchanged by both replays`);
       expect(after).toMatchObject({ doubled: 0, lost: 0, distinct: workload.expectedTotal });
+      expect(await snapshot(ot.env.MONGODB_URI)).toEqual(stored);
     });
   });
 
