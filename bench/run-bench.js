@@ -619,23 +619,44 @@ async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
   let inputs = 0;
   let packages = 0;
   const started = Date.now();
+  const mongoose = require('mongoose');
+  const watch = await mongoose.createConnection(infra.mongoUri(dbName), { serverSelectionTimeoutMS: 5000 }).asPromise();
+  const keys = pairs.map((p) => JSON.stringify([p.clientId, p.coachId]));
+  // Waits until every pair's latest decision is about the given input (by the id it carries).
+  const appliedUpTo = async (ids, what) => {
+    const deadline = Date.now() + 60000;
+    for (;;) {
+      const latest = await Promise.all(keys.map((pairKey) => watch.db.collection('pair_changes').find({ pairKey }).sort({ version: -1 }).limit(1).project({ entries: 1 }).toArray()));
+      if (latest.every((docs, i) => docs[0]?.entries.some((e) => e.input.packageId === ids[i] || e.input.sessionId === ids[i]))) return;
+      if (!app.alive) throw new Error(`ongoing-training exited:\n${app.tail()}`);
+      if (Date.now() > deadline) throw new Error(`long-lived: ${what} not applied within 60 s`);
+      await sleep(20);
+    }
+  };
+  // Packages and completions come on two topics, read side by side: each package is applied before the
+  // week's completion is sent, as in life, so that the ten years go the same way on every run.
+  let lastSessions = null;
   for (let week = 0; week < 520; week++) {
     const at = new Date(start + week * WEEK).toISOString();
-    const batch = { packages: [], completions: [] };
-    pairs.forEach((pair, i) => {
-      if (week % 26 === 0 || week % 26 === 5 || week % 26 === 10 || week % 26 === 15 || week % 26 === 20) {
-        const sessionCount = 3 + ((week / 5 + i) % 2 === 0 ? 1 : 0);
-        const packageId = `${pair.clientId}-pkg-${week}`;
-        batch.packages.push({ key: pair.clientId, value: JSON.stringify({ eventId: `evt-${packageId}`, occurredAt: at, packageId, ...pair, sessionCount, price: { amount: 9000 * sessionCount, currency: 'USD' }, ...(week === 0 ? { ongoingTraining: true } : {}), ...contacts(i) }) });
-      }
-      const sessionId = `${pair.clientId}-s-${week}`;
-      batch.completions.push({ key: pair.clientId, value: JSON.stringify({ eventId: `evt-${sessionId}`, occurredAt: new Date(Date.parse(at) + 3600_000).toISOString(), sessionId, ...pair }) });
-    });
-    if (batch.packages.length) await producer.send({ topic: inputTopics[0], acks: -1, messages: batch.packages });
-    await producer.send({ topic: inputTopics[1], acks: -1, messages: batch.completions });
-    inputs += batch.packages.length + batch.completions.length;
-    packages += batch.packages.length;
+    if (week % 26 % 5 === 0 && week % 26 < 25) {
+      if (lastSessions) await appliedUpTo(lastSessions, `week ${week - 1}`);
+      const ids = pairs.map((pair) => `${pair.clientId}-pkg-${week}`);
+      const messages = pairs.map((pair, i) => {
+        const sessionCount = 3 + (packages % 2);
+        return { key: pair.clientId, value: JSON.stringify({ eventId: `evt-${ids[i]}`, occurredAt: at, packageId: ids[i], ...pair, sessionCount, price: { amount: 9000 * sessionCount, currency: 'USD' }, ...(week === 0 ? { ongoingTraining: true } : {}), ...contacts(i) }) };
+      });
+      await producer.send({ topic: inputTopics[0], acks: -1, messages });
+      packages++;
+      inputs += pairs.length;
+      await appliedUpTo(ids, `the packages of week ${week}`);
+    }
+    lastSessions = pairs.map((pair) => `${pair.clientId}-s-${week}`);
+    const completions = pairs.map((pair, i) => ({ key: pair.clientId, value: JSON.stringify({ eventId: `evt-${lastSessions[i]}`, occurredAt: new Date(Date.parse(at) + 3600_000).toISOString(), sessionId: lastSessions[i], ...pair }) }));
+    await producer.send({ topic: inputTopics[1], acks: -1, messages: completions });
+    inputs += pairs.length;
   }
+  await watch.close();
+  packages *= pairs.length;
   await producer.disconnect();
   const ends = await topicEnds(admin, inputTopics);
   const deadline = Date.now() + opts.timeoutS * 1000;
@@ -650,7 +671,6 @@ async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
   const peakRssMb = app.peakRssMb();
   await app.stop();
 
-  const mongoose = require('mongoose');
   const connection = await mongoose.createConnection(infra.mongoUri(dbName), { serverSelectionTimeoutMS: 5000 }).asPromise();
   try {
     const perPair = [];

@@ -8,7 +8,7 @@ import { PairRepository } from './pair.repository';
 export const OUTBOX_RECOVERY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Publishes autobooks from the pair versions they were stored in (an outbox), and records each once
+ * Publishes autobooks from the pair changes they were stored in (an outbox), and records each once
  * the broker acknowledged it. Autobooks left behind are found again: by the next apply that reads
  * their pair cold, by the recovery pass at start, and, after a failed publish, by a retry timer.
  * Publishing is at least once with a stable eventId; consumers dedupe on it.
@@ -101,7 +101,9 @@ export class AutobookOutbox implements OnApplicationBootstrap, OnApplicationShut
     try {
       const now = new Date();
       const since = new Date(now.getTime() - OUTBOX_RECOVERY_MS);
-      // Two queries, whatever the number of autobooks: an acknowledgement is recorded after the autobook is stored.
+      // The pass at start reads every stored change once, for the pairs and for this.
+      await this.pairs.restore();
+      // Two reads, whatever the number of autobooks: an acknowledgement is recorded after the autobook is stored.
       const [stored, published] = await Promise.all([this.pairs.autobooksSince(since), this.pairs.publishedSince(since)]);
       const missing = stored.filter((a) => now.getTime() - Date.parse(a.occurredAt) < OUTBOX_RECOVERY_MS && !published.has(a.eventId));
       if (missing.length > 0) this.logger.log({ message: 'publishing autobooks left unpublished', count: missing.length });

@@ -59,6 +59,10 @@ const FOLD_FIELDS = { _id: 0, pairKey: 1, clientId: 1, coachId: 1, version: 1, e
 type FoldDocument = Pick<PairChangeDocument, 'pairKey' | 'clientId' | 'coachId' | 'version' | 'entries' | 'snapshot' | 'autobooked' | 'at'>;
 
 const MIGRATION_ID = 'pair_versions-to-pair_changes';
+/** How far back the pass at start keeps the autobooks it reads, for the outbox's pass (24 h) and some. */
+const RECENT_MS = 25 * 60 * 60 * 1000;
+/** An autobook's time is when it was decided, a moment before its change was written. */
+const RECENT_SLACK_MS = 60 * 1000;
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 
 /**
@@ -76,6 +80,8 @@ export class PairRepository {
   private readonly published: Model<PublishedAutobookDocument>;
   private readonly cache: PairCache;
   private restoring: Promise<void> | null = null;
+  /** Autobooks of the changes the pass at start read that are younger than RECENT_MS (for the outbox). */
+  private restoredAutobooks: { since: Date; autobooks: SessionAutobooked[] } | null = null;
 
   constructor(
     @Inject(MONGO_CONNECTION) private readonly connection: Connection,
@@ -235,8 +241,14 @@ export class PairRepository {
     await this.published.collection.insertMany(eventIds.map((_id) => ({ _id, at: now })) as never[], { ordered: false }).catch(ignoreDuplicates);
   }
 
-  /** Autobooks of changes written since `since` (the outbox pass at start checks them). */
+  /**
+   * Autobooks of changes written since `since` (the outbox pass at start checks them): from the pass at
+   * start when it read every change since then, else with a query.
+   */
   async autobooksSince(since: Date): Promise<SessionAutobooked[]> {
+    await this.restoring;
+    const restored = this.restoredAutobooks;
+    if (restored && restored.since <= since) return restored.autobooks.filter((a) => Date.parse(a.occurredAt) >= since.getTime() - RECENT_SLACK_MS);
     const docs = await this.changes
       .find({ at: { $gte: since }, autobooked: { $exists: true } }, { _id: 0, autobooked: 1 })
       .lean<Pick<PairChangeDocument, 'autobooked'>[]>()
@@ -294,8 +306,12 @@ export class PairRepository {
     let changes = 0;
     // Insertion order: a pair's changes come in version order on FerretDB and, as a rule, on MongoDB; the
     // folder sets aside any that come early, and drops pairs left with a gap (read by key when needed).
-    const cursor = this.changes.find({}, FOLD_FIELDS).lean<FoldDocument>().batchSize(2000).cursor();
+    // One read of the history serves the outbox's pass too: the autobooks of recent changes are kept.
+    const since = new Date(Date.now() - RECENT_MS);
+    const recent: SessionAutobooked[] = [];
+    const cursor = this.changes.find({}, { ...FOLD_FIELDS, autobooked: 1, at: 1 }).lean<FoldDocument>().batchSize(2000).cursor();
     for await (const doc of cursor) {
+      if (doc.autobooked && doc.at >= since) recent.push(...doc.autobooked);
       if (this.cache.has(doc.pairKey)) continue; // written by this process meanwhile: newer than what is read here
       folding.add(doc);
       changes++;
@@ -305,6 +321,7 @@ export class PairRepository {
       }
     }
     await cursor.close();
+    if (complete) this.restoredAutobooks = { since, autobooks: recent };
     if (complete) for (const stored of folding.pairs()) if (!this.cache.has(stored.key)) this.cache.set(stored);
     this.logger.log({ message: complete ? 'pairs restored' : 'pairs not restored: more than PAIR_CACHE_MB holds; read by key when needed', pairs: this.cache.size, bytes: this.cache.bytes, changes, ms: Date.now() - started });
   }
