@@ -52,6 +52,29 @@ export const SAMPLE_EVENTS: readonly PreviewSample[] = [
     }),
   },
   {
+    name: 'gbp-resume',
+    description: 'GBP 65.00, a pause ended with no session on deck (R14)',
+    event: aSessionAutobooked({
+      eventId: 'autobook:client-ada:coach-ben:4',
+      clientId: 'client-ada',
+      coachId: 'coach-ben',
+      sequence: 4,
+      rate: { amount: 6500, currency: 'GBP' },
+      trigger: { type: 'resume', eventId: undefined, sessionId: undefined },
+      client: { name: 'Ada Byron', email: 'ada@example.co.uk' },
+      coach: { name: 'Ben Carter', email: 'ben.carter@example.co.uk' },
+    }),
+  },
+  {
+    name: 'usd-payment-succeeded',
+    description: 'USD 80.00, the pending payment went through with no session on deck (R16)',
+    event: aSessionAutobooked({
+      eventId: 'autobook:client-sam:coach-dana:5',
+      sequence: 5,
+      trigger: { type: 'payment.succeeded', eventId: 'evt-paid-4', sessionId: undefined },
+    }),
+  },
+  {
     name: 'hostile-names',
     description: 'names with markup, quotes and a CRLF header injection attempt',
     event: aSessionAutobooked({
