@@ -87,7 +87,7 @@ describe('NotificationService.notify', () => {
     const client = gate();
     const mailer = new MailerFake((r) => (r === 'coach' ? coach : client).promise);
     const ledger = new LedgerFake();
-    const notified = service(ledger, mailer).notify(event);
+    const notified = service(ledger, mailer).notify({ kind: 'autobooked', event });
     // Both are at the SMTP server before either is answered.
     await until(() => mailer.sending.length === 2);
     client.open();
@@ -102,7 +102,7 @@ describe('NotificationService.notify', () => {
     const ledger = new LedgerFake();
     let settled = false;
     const notified = service(ledger, mailer)
-      .notify(event)
+      .notify({ kind: 'autobooked', event })
       .finally(() => (settled = true));
     await until(() => ledger.outcomes.length === 1);
     expect(ledger.outcomes).toEqual([{ recipient: 'client', status: 'failed', reason: 'refused: 550 no such mailbox' }]);
@@ -118,7 +118,7 @@ describe('NotificationService.notify', () => {
   it('sends the free email while the other is held by another instance, then has the event retried', async () => {
     const mailer = new MailerFake(async () => undefined);
     const ledger = new LedgerFake({ client: 'busy' });
-    await expect(service(ledger, mailer).notify(event)).rejects.toThrow(TransientError);
+    await expect(service(ledger, mailer).notify({ kind: 'autobooked', event })).rejects.toThrow(TransientError);
     expect(mailer.sending).toEqual(['coach']);
     expect(ledger.outcomes).toEqual([{ recipient: 'coach', status: 'sent', reason: null }]);
   });
@@ -126,7 +126,7 @@ describe('NotificationService.notify', () => {
   it('fails the event again, without sending, when an email was given up on earlier; sends nothing already sent', async () => {
     const mailer = new MailerFake(async () => undefined);
     const ledger = new LedgerFake({ coach: 'already-sent', client: { failed: 'refused: 550 gone' } });
-    await expect(service(ledger, mailer).notify(event)).rejects.toThrow(`client <${event.client.email}>: refused: 550 gone`);
+    await expect(service(ledger, mailer).notify({ kind: 'autobooked', event })).rejects.toThrow(`client <${event.client.email}>: refused: 550 gone`);
     expect(mailer.sending).toEqual([]);
     expect(ledger.outcomes).toEqual([]);
   });
