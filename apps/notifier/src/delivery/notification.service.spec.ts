@@ -12,6 +12,7 @@ jest.mock('@nestjs/common', () => {
 jest.mock('@nestjs/core', () => ({ NestFactory: {} }));
 
 import { SessionAutobooked } from '@app/contracts';
+import { aSessionAutobookUpcoming } from '@app/contracts/testing/builders';
 import { PermanentError, TransientError } from '@app/platform';
 import { loadNotifierConfig } from '../config';
 import { EmailRenderer, RenderedEmail } from '../mail/email-renderer';
@@ -45,8 +46,8 @@ class MailerFake {
   readonly sending: Recipient[] = [];
   constructor(private readonly answer: (recipient: Recipient) => Promise<void>) {}
 
-  messageId(eventId: string, recipient: string): string {
-    return `<${eventId}.${recipient}@test>`;
+  messageId(eventId: string, recipient: string, kind: string): string {
+    return `<${eventId}.${recipient}.${kind}@test>`;
   }
 
   async send(email: RenderedEmail): Promise<void> {
@@ -82,6 +83,19 @@ function gate() {
 }
 
 describe('NotificationService.notify', () => {
+  it('sends the one email of a heads-up (R13), to the client, claimed under the heads-up kind', async () => {
+    const mailer = new MailerFake(async () => undefined);
+    const claimed: NewDelivery[] = [];
+    const ledger = new LedgerFake();
+    const claim = ledger.claim.bind(ledger);
+    ledger.claim = async (deliveries: NewDelivery[]) => (claimed.push(...deliveries), claim(deliveries));
+    const upcoming = aSessionAutobookUpcoming({ eventId: event.eventId, client: event.client, coach: event.coach });
+    await service(ledger, mailer).notify({ kind: 'autobook-upcoming', event: upcoming });
+    expect(mailer.sending).toEqual(['client']);
+    expect(claimed.map((d) => [d.notification.kind, d.recipient, d.messageId])).toEqual([['autobook-upcoming', 'client', `<${event.eventId}.client.autobook-upcoming@test>`]]);
+    expect(ledger.outcomes).toEqual([{ recipient: 'client', status: 'sent', reason: null }]);
+  });
+
   it('sends the two emails of an autobook side by side', async () => {
     const coach = gate();
     const client = gate();
