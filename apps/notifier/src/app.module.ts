@@ -6,7 +6,7 @@ import { AutobookLookup } from './delivery/autobook-lookup';
 import { AutobookRepository } from './delivery/autobook.repository';
 import { DeliveryRepository, NOTIFIER_MONGO } from './delivery/delivery.repository';
 import { Mailer } from './delivery/mailer';
-import { NOTIFIER_TOPICS, NotificationConsumer } from './delivery/notification.consumer';
+import { NOTIFIER_TOPICS, NotificationConsumer, NotifierKafka, PaymentFailedConsumer } from './delivery/notification.consumer';
 import { NotificationService } from './delivery/notification.service';
 import { EmailRenderer } from './mail/email-renderer';
 import { PreviewController } from './mail/preview.controller';
@@ -36,13 +36,15 @@ export class NotifierModule implements OnApplicationShutdown {
         NotifierMetrics,
         { provide: METRICS_REGISTRY, inject: [NotifierMetrics], useFactory: (m: NotifierMetrics) => m.registry },
         NotificationService,
+        NotifierKafka,
         NotificationConsumer,
+        PaymentFailedConsumer,
         {
           provide: READINESS_CHECKS,
-          inject: [NOTIFIER_MONGO, NotificationConsumer, EventPublisher],
-          useFactory: (mongo: Connection, consumer: NotificationConsumer, publisher: EventPublisher): ReadinessCheck[] => [
+          inject: [NOTIFIER_MONGO, NotificationConsumer, PaymentFailedConsumer, EventPublisher],
+          useFactory: (mongo: Connection, consumer: NotificationConsumer, payments: PaymentFailedConsumer, publisher: EventPublisher): ReadinessCheck[] => [
             { name: 'mongodb', check: () => pingMongo(mongo) },
-            { name: 'kafka', check: () => consumer.healthy && publisher.isConnected },
+            { name: 'kafka', check: () => consumer.healthy && payments.healthy && publisher.isConnected },
           ],
         },
       ],

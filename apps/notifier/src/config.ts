@@ -14,7 +14,8 @@ const schema = z.object({
   PAYMENT_METHOD_URL: env.url('https://www.coachup.example/account/payment-methods').refine((v) => v.startsWith('https://'), { message: 'must be an https:// URL' }),
   /**
    * How long a payment.failed waits for the session.autobooked it names (the emails need its contacts and
-   * amount) before it is dead-lettered; the wait holds back that payment.failed partition only.
+   * amount) before it is dead-lettered. The wait holds back the other failed payments (their consumer
+   * group is KAFKA_GROUP_ID + `.payment-failed`), never the autobooks, heads-ups and voids.
    */
   PAYMENT_FAILED_AUTOBOOK_WAIT_MS: env.int(600000, 0, 86400000),
   /** SMTP attempts per email before a transient failure is given up on (recorded and dead-lettered). */

@@ -6,9 +6,9 @@ import { AutobookRepository } from './autobook.repository';
 
 /**
  * Finds the autobook a `payment.failed` is for among those the notifier recorded from
- * `session.autobooked`. The two topics are read side by side, so a failure can come first (the
- * autobook's partition is behind, or both are replayed into an empty database): it then waits, retried
- * by the consumer, for PAYMENT_FAILED_AUTOBOOK_WAIT_MS from the moment this process first looked for it,
+ * `session.autobooked`. The two topics are read by two consumers side by side, so a failure can come
+ * first (the autobook's partition is behind, or both are replayed into an empty database): it then waits,
+ * retried by its consumer, for PAYMENT_FAILED_AUTOBOOK_WAIT_MS from the moment this process first looked,
  * and is dead-lettered after that, with a reason that says which autobook was never seen. A failure
  * whose pair is not its autobook's is dead-lettered at once: its emails would go to the wrong people.
  */

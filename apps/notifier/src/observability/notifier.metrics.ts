@@ -26,6 +26,13 @@ export class NotifierMetrics {
     registers: [this.registry],
   });
 
+  readonly retries = new Counter({
+    name: 'notifier_event_retries_total',
+    help: 'Events tried again, by topic and why: waiting (a failed payment whose autobook has not been seen yet), transient (database, broker or SMTP away), unexpected',
+    labelNames: ['topic', 'kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly eventsHandled = new Counter({
     name: 'notifier_events_handled_total',
     help: 'Events (autobooks, heads-ups, voids, failed payments) whose emails were all sent or already sent',
