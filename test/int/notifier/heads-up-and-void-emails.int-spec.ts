@@ -18,7 +18,7 @@ describe('notifier: the heads-up (R13) and void (R15) emails', () => {
 
   beforeAll(async () => {
     world = await NotifierWorld.create();
-    await world.startNotifier();
+    await world.startNotifier({ EMAIL_PREVIEW: 'true' });
     await world.probe.watch([world.dlqOf(TOPICS.SESSION_AUTOBOOK_UPCOMING), world.dlqOf(TOPICS.SESSION_AUTOBOOK_VOIDED)]);
     await world.produceTo(TOPICS.SESSION_AUTOBOOK_UPCOMING, upcoming);
     await world.produceTo(TOPICS.SESSION_AUTOBOOK_VOIDED, voided);
@@ -109,6 +109,17 @@ describe('notifier: the heads-up (R13) and void (R15) emails', () => {
     expect(world.sink.received.length - before).toBe(3);
     expect(markers.flatMap((m) => [m.client.email, m.coach.email]).map((a) => world.emailsTo(a).length)).toEqual([1, 0, 1, 1]);
     await world.apps[1].stop();
+  });
+
+  it('serves every new email at /preview (EMAIL_PREVIEW=true), and no coach heads-up', async () => {
+    const get = (path: string) => fetch(`${world.apps[0].url}${path}`);
+    const index = await (await get('/preview')).text();
+    for (const path of ['upcoming-usd/client', 'voided-eur/coach', 'voided-eur/client', 'payment-failed-usd/coach', 'payment-failed-usd/client']) expect(index).toContain(`/preview/${path}`);
+    expect(index).not.toContain('/preview/upcoming-usd/coach');
+    const payment = await get('/preview/payment-failed-usd/client');
+    expect(payment.status).toBe(200);
+    expect(await payment.text()).toContain('Update your payment method</a>');
+    expect((await get('/preview/upcoming-usd/coach')).status).toBe(404);
   });
 
   describe('bad input', () => {
