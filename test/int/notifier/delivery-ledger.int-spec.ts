@@ -46,7 +46,7 @@ describe('notifier: the delivery ledger', () => {
     expect(Object.keys(commands).filter((name) => READS_AND_WRITES_OTHER_THAN_INSERT.some((c) => name.startsWith(c)))).toEqual([]);
     // Per event: one insert records the autobook, one claims both emails, one per email records it sent.
     expect(commands.insert).toBe(fresh.length * 4);
-    expect(await ledger.claims.db.collection('autobooks').countDocuments({ _id: { $in: fresh.map((e) => e.eventId) } } as never)).toBe(fresh.length);
+    expect(await ledger.autobooks.countDocuments({ _id: { $in: fresh.map((e) => e.eventId) } })).toBe(fresh.length);
     expect(await ledger.countDocuments({ eventId: { $in: fresh.map((e) => e.eventId) }, status: 'sent', attempts: 1 })).toBe(8);
     // The claims are as they were inserted.
     for (const claim of await ledger.claims.find({ eventId: { $in: fresh.map((e) => e.eventId) } }).toArray()) {

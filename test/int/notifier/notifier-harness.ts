@@ -251,6 +251,11 @@ export class LedgerView {
     return this.connection.collection<StoredOutcome>('delivery_outcomes');
   }
 
+  /** The autobooks the notifier recorded for the failed payments that name them (R16). */
+  get autobooks(): mongoose.mongo.Collection<{ _id: string; clientId: string; coachId: string; event: SessionAutobooked }> {
+    return this.connection.collection('autobooks');
+  }
+
   async entries(filter: EntryFilter = {}): Promise<LedgerEntry[]> {
     const byEvent = typeof filter.eventId === 'string' ? { eventId: filter.eventId } : {};
     const [claims, outcomes] = await Promise.all([this.claims.find(byEvent).toArray(), this.outcomes.find(byEvent).toArray()]);
