@@ -121,6 +121,15 @@ describe('docs/asyncapi.yaml', () => {
     );
   });
 
+  it('names the consumer group of each receive, payment.failed in the notifier\'s second group', () => {
+    const groups = Object.values(built.operations)
+      .filter((o: any) => o.action === 'receive')
+      .map((o: any) => `${o.tags[0].name} ${built.channels[o.channel.$ref.split('/').pop()].address} ${o.bindings.kafka.groupId.enum[0]}`);
+    expect(groups).toContain('notifier session.autobooked notifier');
+    expect(groups).toContain('notifier payment.failed notifier.payment-failed');
+    expect(groups).toContain('ongoing-training payment.failed ongoing-training');
+  });
+
   it('describes the five dlq-* headers of a dead letter, all required (R12)', () => {
     const headers = built.components.messages.DeadLetter.headers;
     expect(Object.keys(headers.properties).sort()).toEqual(Object.values(DLQ_HEADERS).sort());

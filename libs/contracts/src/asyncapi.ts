@@ -316,6 +316,8 @@ interface OperationSpec {
   address: string;
   summary: string;
   description: string;
+  /** The consumer group, when not the app's own (KAFKA_GROUP_ID). */
+  group?: { id: string; description: string };
 }
 
 const OPERATIONS: OperationSpec[] = [
@@ -442,6 +444,10 @@ const OPERATIONS: OperationSpec[] = [
     app: APPS.NOTIFIER,
     action: 'receive',
     address: TOPICS.PAYMENT_FAILED,
+    group: {
+      id: `${APPS.NOTIFIER.groupId}.payment-failed`,
+      description: 'KAFKA_GROUP_ID + ".payment-failed" (this is its default): a group of its own, so that a failure waiting for its autobook never holds back session.autobooked.',
+    },
     summary: 'Emails the client (the session, the amount, where to update the payment method) and the coach, once per failed autobook (R16).',
     description:
       'Names, addresses and amount come from the session.autobooked the notifier recorded under autobookEventId. A failure for an autobook it has not seen is retried for a while (PAYMENT_FAILED_AUTOBOOK_WAIT_MS), then moved to payment.failed.dlq; so is one whose pair differs from its autobook.',
@@ -554,7 +560,9 @@ export function buildAsyncApiDocument(): object {
         ? {
             bindings: {
               kafka: {
-                groupId: { type: 'string', enum: [operation.app.groupId], description: 'KAFKA_GROUP_ID (this is its default).' },
+                groupId: operation.group
+                  ? { type: 'string', enum: [operation.group.id], description: operation.group.description }
+                  : { type: 'string', enum: [operation.app.groupId], description: 'KAFKA_GROUP_ID (this is its default).' },
                 bindingVersion: KAFKA_BINDING_VERSION,
               },
             },
