@@ -125,12 +125,12 @@ Options:
     help: `Usage: npm run ops -- deliveries [--status failed|sending|sent|all] [--event <eventId>] [--limit <n>] [--mongodb-uri <uri>] [--json]
 
 Lists the notifier's delivery ledger (its claims in deliveries, with their outcomes in
-delivery_outcomes), newest first: one entry per email (autobook eventId, recipient), with its status,
+delivery_outcomes), newest first: one entry per email (kind, eventId, recipient), with its status,
 attempts and last error. Default: the failed ones, which "resend" can send again.
 
 Options:
   --status <status>     failed (default), sending, sent, or all
-  --event <eventId>     only the emails of this autobook
+  --event <eventId>     only the emails of this event (a failed payment's: its autobook's eventId)
   --limit <n>           at most n entries (default 50)
   --mongodb-uri <uri>   the notifier's database (default MONGODB_URI, else
                         mongodb://127.0.0.1:27017/ongoing-training-notifier)
@@ -141,24 +141,26 @@ Options:
     run: (o, a) => require('./commands/resend').deliveries(o, a),
   },
   resend: {
-    help: `Usage: npm run ops -- resend <eventId> <coach|client> [--mongodb-uri <uri>] [--smtp-url <url>] [--dry-run]
+    help: `Usage: npm run ops -- resend <eventId> <coach|client> [--kind <kind>] [--mongodb-uri <uri>] [--smtp-url <url>] [--dry-run]
 
-Sends again an email the notifier gave up on (status "failed" in its delivery ledger), from the autobook
-event the ledger keeps: the same templates, the same Message-ID and the same address as the first try.
+Sends again an email the notifier gave up on (status "failed" in its delivery ledger), from the event the
+ledger keeps: the same templates, the same Message-ID and the same address as the first try.
 
 It runs the notifier's own sending code from the build (dist/): the failed ledger entry is reopened,
 claimed the way the notifier claims it, sent over SMTP and marked sent. The claim makes it safe with the
 notifier running: an email is sent by one sender only, and an email already sent is never sent again.
 Give it the notifier's configuration, from the environment as for the notifier (MONGODB_URI, SMTP_URL,
-MAIL_FROM, PREFERENCES_URL) or with the options below.
+MAIL_FROM, PREFERENCES_URL, PAYMENT_METHOD_URL) or with the options below.
 
 Options:
+  --kind <kind>         which email of that id: autobooked (default), autobook-upcoming,
+                        autobook-voided, or payment-failed (its id is the autobook's eventId)
   --mongodb-uri <uri>   the notifier's database (default MONGODB_URI, else
                         mongodb://127.0.0.1:27017/ongoing-training-notifier)
   --smtp-url <url>      the SMTP server (default SMTP_URL, else smtp://127.0.0.1:1025)
   --dry-run             show the ledger entry and what would be sent; send nothing
 `,
-    options: { 'mongodb-uri': { type: 'string' }, 'smtp-url': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    options: { kind: { type: 'string', default: 'autobooked' }, 'mongodb-uri': { type: 'string' }, 'smtp-url': { type: 'string' }, 'dry-run': { type: 'boolean' } },
     positionals: ['eventId', 'recipient'],
     run: (o, a) => require('./commands/resend').resend(o, a),
   },

@@ -1,5 +1,5 @@
 import { DLQ_HEADERS, SessionAutobooked, TOPICS } from '@app/contracts';
-import { aSessionAutobooked } from '@app/contracts/testing/builders';
+import { aPaymentFailed, aSessionAutobooked } from '@app/contracts/testing/builders';
 import { Partitioners } from 'kafkajs';
 import mongoose, { Connection } from 'mongoose';
 import { spawn } from 'node:child_process';
@@ -319,10 +319,10 @@ describe('ops CLI: produce, replay, pair, deliveries and resend', () => {
     event.client = { name: 'Rae Refused', email: REFUSED };
     const env = () => ({ MONGODB_URI: mongoUriFor(database), SMTP_URL: sink.url, PREFERENCES_URL: 'https://www.coachup.test/ongoing-training', MAIL_FROM: 'CoachUp <no-reply@coachup.test>' });
     // The ledger entry of one email: its claim, with the status and error of its outcome once it has one.
-    const entry = async (recipient: string) => {
+    const entry = async (recipient: string, kind = 'autobooked') => {
       const [claim, outcome] = await Promise.all([
-        ledger.collection<{ messageId: string; lastError: string | null }>('deliveries').findOne({ eventId: event.eventId, recipient }),
-        ledger.collection<{ status: string; reason: string | null }>('delivery_outcomes').findOne({ eventId: event.eventId, recipient }),
+        ledger.collection<{ messageId: string; lastError: string | null }>('deliveries').findOne({ eventId: event.eventId, recipient, kind }),
+        ledger.collection<{ status: string; reason: string | null }>('delivery_outcomes').findOne({ eventId: event.eventId, recipient, kind }),
       ]);
       return claim && { ...claim, status: outcome?.status ?? 'sending', lastError: outcome ? outcome.reason : claim.lastError };
     };
@@ -385,6 +385,30 @@ describe('ops CLI: produce, replay, pair, deliveries and resend', () => {
       expect(coach.code).toBe(0);
       expect(sink.to(REFUSED)).toHaveLength(1);
       expect(sink.to(event.coach.email)).toHaveLength(1);
+    });
+
+    it('sends a failed email of a failed payment again with --kind payment-failed (its id is the autobook\'s)', async () => {
+      refusing = true;
+      const probe = new KafkaProbe();
+      await probe.produceEvents(`${prefix}${TOPICS.PAYMENT_FAILED}`, [aPaymentFailed({ eventId: runId('failed'), autobookEventId: event.eventId, clientId: event.clientId, coachId: event.coachId })]);
+      await probe.close();
+      await waitFor(`the client's failed-payment email marked failed\n${notifier.logs.slice(-2000)}`, async () => (await entry('client', 'payment-failed'))?.status === 'failed');
+      refusing = false;
+      const listed = await ops(['deliveries'], env());
+      expect(listed.stdout).toContain(`payment-failed client <${REFUSED}>: failed`);
+
+      const bogus = await ops(['resend', event.eventId, 'client', '--kind', 'bogus'], env());
+      expect(bogus.code).toBe(2);
+      expect(bogus.stderr).toContain('--kind must be one of');
+      const run = await ops(['resend', event.eventId, 'client', '--kind', 'payment-failed'], env());
+      expect(run.code).toBe(0);
+      await waitFor('the failed-payment email at the SMTP server', () => sink.to(REFUSED).length === 2);
+      const resent = sink.to(REFUSED)[1];
+      expect(resent.subject).toContain('did not go through');
+      expect(resent.messageId).toBe((await entry('client', 'payment-failed'))!.messageId);
+      expect(await entry('client', 'payment-failed')).toMatchObject({ status: 'sent', lastError: null });
+      // The autobook's email of the same id stays as it was: sent once.
+      expect(await entry('client')).toMatchObject({ status: 'sent' });
     });
 
     it('says what is wrong: an unknown event, a bad recipient, a database that is not the ledger', async () => {

@@ -1,11 +1,12 @@
-import { TOPICS } from '@app/contracts';
 import { EventPublisher, HealthController, METRICS_REGISTRY, MetricsController, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { Connection } from 'mongoose';
 import { NOTIFIER_CONFIG, NotifierConfig } from './config';
-import { AutobookedConsumer } from './delivery/autobooked.consumer';
+import { AutobookLookup } from './delivery/autobook-lookup';
+import { AutobookRepository } from './delivery/autobook.repository';
 import { DeliveryRepository, NOTIFIER_MONGO } from './delivery/delivery.repository';
 import { Mailer } from './delivery/mailer';
+import { NOTIFIER_TOPICS, NotificationConsumer, NotifierKafka, PaymentFailedConsumer } from './delivery/notification.consumer';
 import { NotificationService } from './delivery/notification.service';
 import { EmailRenderer } from './mail/email-renderer';
 import { PreviewController } from './mail/preview.controller';
@@ -24,30 +25,26 @@ export class NotifierModule implements OnApplicationShutdown {
       controllers: [HealthController, MetricsController, ...(config.EMAIL_PREVIEW ? [PreviewController] : [])],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
-        ...kafkaProviders(NOTIFIER_CONFIG, { uses: [TOPICS.SESSION_AUTOBOOKED], consumes: [TOPICS.SESSION_AUTOBOOKED] }),
+        ...kafkaProviders(NOTIFIER_CONFIG, { uses: [...NOTIFIER_TOPICS], consumes: [...NOTIFIER_TOPICS] }),
         { provide: NOTIFIER_MONGO, useFactory: () => connectMongo(config.MONGODB_URI) },
-        {
-          provide: DeliveryRepository,
-          inject: [NOTIFIER_MONGO],
-          useFactory: async (connection: Connection) => {
-            const repository = new DeliveryRepository(connection);
-            await repository.ensureIndexes();
-            return repository;
-          },
-        },
+        repositoryProvider(DeliveryRepository),
+        repositoryProvider(AutobookRepository),
+        AutobookLookup,
         // Templates are read and compiled once, here: a broken template stops the boot, not an email.
         { provide: EmailRenderer, useFactory: () => new EmailRenderer() },
         Mailer,
         NotifierMetrics,
         { provide: METRICS_REGISTRY, inject: [NotifierMetrics], useFactory: (m: NotifierMetrics) => m.registry },
         NotificationService,
-        AutobookedConsumer,
+        NotifierKafka,
+        NotificationConsumer,
+        PaymentFailedConsumer,
         {
           provide: READINESS_CHECKS,
-          inject: [NOTIFIER_MONGO, AutobookedConsumer, EventPublisher],
-          useFactory: (mongo: Connection, consumer: AutobookedConsumer, publisher: EventPublisher): ReadinessCheck[] => [
+          inject: [NOTIFIER_MONGO, NotificationConsumer, PaymentFailedConsumer, EventPublisher],
+          useFactory: (mongo: Connection, consumer: NotificationConsumer, payments: PaymentFailedConsumer, publisher: EventPublisher): ReadinessCheck[] => [
             { name: 'mongodb', check: () => pingMongo(mongo) },
-            { name: 'kafka', check: () => consumer.healthy && publisher.isConnected },
+            { name: 'kafka', check: () => consumer.healthy && payments.healthy && publisher.isConnected },
           ],
         },
       ],
@@ -58,4 +55,17 @@ export class NotifierModule implements OnApplicationShutdown {
     await this.publisher.disconnect().catch(() => undefined);
     await this.mongo.close().catch(() => undefined);
   }
+}
+
+/** A repository whose collections and indexes exist before anything uses it. */
+function repositoryProvider<T extends { ensureIndexes(): Promise<void> }>(type: new (connection: Connection) => T): Provider {
+  return {
+    provide: type,
+    inject: [NOTIFIER_MONGO],
+    useFactory: async (connection: Connection) => {
+      const repository = new type(connection);
+      await repository.ensureIndexes();
+      return repository;
+    },
+  };
 }

@@ -10,6 +10,14 @@ const schema = z.object({
   SMTP_URL: env.url('smtp://127.0.0.1:1025').refine((v) => /^smtps?:\/\//.test(v), { message: 'must be an smtp:// or smtps:// URL' }),
   MAIL_FROM: env.string('CoachUp Ongoing Training <no-reply@coachup.example>'),
   PREFERENCES_URL: env.url('https://www.coachup.example/account/ongoing-training'),
+  /** Where a client updates their payment method: the link of the failed-payment email (R16). Sent to clients, so https. */
+  PAYMENT_METHOD_URL: env.url('https://www.coachup.example/account/payment-methods').refine((v) => v.startsWith('https://'), { message: 'must be an https:// URL' }),
+  /**
+   * How long a payment.failed waits for the session.autobooked it names (the emails need its contacts and
+   * amount) before it is dead-lettered. The wait holds back the other failed payments (their consumer
+   * group is KAFKA_GROUP_ID + `.payment-failed`), never the autobooks, heads-ups and voids.
+   */
+  PAYMENT_FAILED_AUTOBOOK_WAIT_MS: env.int(600000, 0, 86400000),
   /** SMTP attempts per email before a transient failure is given up on (recorded and dead-lettered). */
   SMTP_MAX_ATTEMPTS: env.int(8, 1, 100),
   /** Longest pause between two SMTP attempts. */

@@ -7,8 +7,26 @@ import { isDeepStrictEqual } from 'node:util';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ASYNCAPI_DOCUMENT_PATH, ASYNCAPI_REGENERATE_COMMAND, buildAsyncApiDocument } from './asyncapi';
-import { packageBookedSchema, sessionAutobookedSchema, sessionCompletedSchema } from './events';
-import { aPackageBooked, aSessionAutobooked, aSessionCompleted } from './testing/builders';
+import {
+  packageBookedSchema,
+  paymentFailedSchema,
+  paymentSucceededSchema,
+  sessionAutobookedSchema,
+  sessionAutobookUpcomingSchema,
+  sessionAutobookVoidedSchema,
+  sessionCompletedSchema,
+  sessionCompletionRevertedSchema,
+} from './events';
+import {
+  aPackageBooked,
+  aPaymentFailed,
+  aPaymentSucceeded,
+  aSessionAutobooked,
+  aSessionAutobookUpcoming,
+  aSessionAutobookVoided,
+  aSessionCompleted,
+  aSessionCompletionReverted,
+} from './testing/builders';
 import { DLQ_HEADERS, dlqTopic, TOPICS } from './topics';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -85,8 +103,31 @@ describe('docs/asyncapi.yaml', () => {
         'ongoing-training send session.completed.dlq',
         'notifier receive session.autobooked',
         'notifier send session.autobooked.dlq',
+        'ongoing-training receive session.completion.reverted',
+        'ongoing-training receive payment.failed',
+        'ongoing-training receive payment.succeeded',
+        'ongoing-training send session.autobook.upcoming',
+        'ongoing-training send session.autobook.voided',
+        'ongoing-training send session.completion.reverted.dlq',
+        'ongoing-training send payment.failed.dlq',
+        'ongoing-training send payment.succeeded.dlq',
+        'notifier receive session.autobook.upcoming',
+        'notifier receive session.autobook.voided',
+        'notifier receive payment.failed',
+        'notifier send session.autobook.upcoming.dlq',
+        'notifier send session.autobook.voided.dlq',
+        'notifier send payment.failed.dlq',
       ].sort(),
     );
+  });
+
+  it('names the consumer group of each receive, payment.failed in the notifier\'s second group', () => {
+    const groups = Object.values(built.operations)
+      .filter((o: any) => o.action === 'receive')
+      .map((o: any) => `${o.tags[0].name} ${built.channels[o.channel.$ref.split('/').pop()].address} ${o.bindings.kafka.groupId.enum[0]}`);
+    expect(groups).toContain('notifier session.autobooked notifier');
+    expect(groups).toContain('notifier payment.failed notifier.payment-failed');
+    expect(groups).toContain('ongoing-training payment.failed ongoing-training');
   });
 
   it('describes the five dlq-* headers of a dead letter, all required (R12)', () => {
@@ -99,8 +140,22 @@ describe('docs/asyncapi.yaml', () => {
     ['PackageBooked', packageBookedSchema],
     ['SessionCompleted', sessionCompletedSchema],
     ['SessionAutobooked', sessionAutobookedSchema],
+    ['SessionCompletionReverted', sessionCompletionRevertedSchema],
+    ['PaymentFailed', paymentFailedSchema],
+    ['PaymentSucceeded', paymentSucceededSchema],
+    ['SessionAutobookUpcoming', sessionAutobookUpcomingSchema],
+    ['SessionAutobookVoided', sessionAutobookVoidedSchema],
   ] as const)('documents every field of %s', (id, schema) => {
     const properties = built.components.schemas[id].properties as Json;
+    expect(Object.keys(properties).sort()).toEqual(Object.keys(schema.shape).sort());
+    for (const [name, property] of Object.entries(properties)) expect([name, typeof property.description]).toEqual([name, 'string']);
+  });
+
+  it.each([
+    ['SessionAutobooked', 'trigger', sessionAutobookedSchema.shape.trigger],
+    ['SessionAutobookVoided', 'reason', sessionAutobookVoidedSchema.shape.reason],
+  ] as const)('documents every field of %s.%s', (id, field, schema) => {
+    const properties = built.components.schemas[id].properties[field].properties as Json;
     expect(Object.keys(properties).sort()).toEqual(Object.keys(schema.shape).sort());
     for (const [name, property] of Object.entries(properties)) expect([name, typeof property.description]).toEqual([name, 'string']);
   });
@@ -133,6 +188,26 @@ describe('payload schemas of docs/asyncapi.yaml', () => {
     ['SessionAutobooked', 'two sessions (R5)', false, sessionAutobookedSchema, { ...aSessionAutobooked(), sessionCount: 2 }],
     ['SessionAutobooked', 'sequence 0', false, sessionAutobookedSchema, aSessionAutobooked({ sequence: 0 })],
     ['SessionAutobooked', 'an unknown trigger', false, sessionAutobookedSchema, { ...aSessionAutobooked(), trigger: { type: 'manual' } }],
+    ['SessionAutobooked', 'a resume trigger (R14)', true, sessionAutobookedSchema, aSessionAutobooked({ trigger: { type: 'resume' } })],
+    ['SessionAutobooked', 'a payment.succeeded trigger (R16)', true, sessionAutobookedSchema, aSessionAutobooked({ trigger: { type: 'payment.succeeded', eventId: 'paid-1' } })],
+    ['SessionCompletionReverted', 'a valid revert', true, sessionCompletionRevertedSchema, aSessionCompletionReverted()],
+    ['SessionCompletionReverted', 'a revert without a reason', true, sessionCompletionRevertedSchema, aSessionCompletionReverted({ reason: undefined })],
+    ['SessionCompletionReverted', 'no sessionId', false, sessionCompletionRevertedSchema, { ...aSessionCompletionReverted(), sessionId: undefined }],
+    ['SessionCompletionReverted', 'an empty reason', false, sessionCompletionRevertedSchema, aSessionCompletionReverted({ reason: '' })],
+    ['PaymentFailed', 'a valid failure', true, paymentFailedSchema, aPaymentFailed()],
+    ['PaymentFailed', 'a failure without a reason', true, paymentFailedSchema, aPaymentFailed({ reason: undefined })],
+    ['PaymentFailed', 'no autobookEventId', false, paymentFailedSchema, { ...aPaymentFailed(), autobookEventId: undefined }],
+    ['PaymentFailed', 'a 201-character reason', false, paymentFailedSchema, aPaymentFailed({ reason: 'r'.repeat(201) })],
+    ['PaymentSucceeded', 'a valid success', true, paymentSucceededSchema, aPaymentSucceeded()],
+    ['PaymentSucceeded', 'a time without a zone', false, paymentSucceededSchema, aPaymentSucceeded({ occurredAt: '2026-11-03T09:00:00' })],
+    ['SessionAutobookUpcoming', 'a valid heads-up', true, sessionAutobookUpcomingSchema, aSessionAutobookUpcoming()],
+    ['SessionAutobookUpcoming', 'sequence 0', false, sessionAutobookUpcomingSchema, aSessionAutobookUpcoming({ sequence: 0 })],
+    ['SessionAutobookUpcoming', 'no client', false, sessionAutobookUpcomingSchema, { ...aSessionAutobookUpcoming(), client: undefined }],
+    ['SessionAutobookUpcoming', 'a float rate (R3)', false, sessionAutobookUpcomingSchema, aSessionAutobookUpcoming({ rate: { amount: 80.5, currency: 'USD' } })],
+    ['SessionAutobookVoided', 'a valid void', true, sessionAutobookVoidedSchema, aSessionAutobookVoided()],
+    ['SessionAutobookVoided', 'an unknown reason type', false, sessionAutobookVoidedSchema, { ...aSessionAutobookVoided(), reason: { type: 'mistake', sessionId: 's1', eventId: 'e1' } }],
+    ['SessionAutobookVoided', 'a reason without its session', false, sessionAutobookVoidedSchema, { ...aSessionAutobookVoided(), reason: { type: 'completion-reverted', eventId: 'e1' } }],
+    ['SessionAutobookVoided', 'a bad client email', false, sessionAutobookVoidedSchema, aSessionAutobookVoided({ client: { name: 'C', email: 'not-an-email' } })],
   ];
 
   it.each(cases)('%s: %s -> valid: %s', (id, _what, valid, schema, payload) => {

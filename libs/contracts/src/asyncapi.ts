@@ -1,7 +1,25 @@
 import { z } from 'zod';
-import { packageBookedSchema, sessionAutobookedSchema, sessionCompletedSchema } from './events';
+import {
+  packageBookedSchema,
+  paymentFailedSchema,
+  paymentSucceededSchema,
+  sessionAutobookedSchema,
+  sessionAutobookUpcomingSchema,
+  sessionAutobookVoidedSchema,
+  sessionCompletedSchema,
+  sessionCompletionRevertedSchema,
+} from './events';
 import { contact, CURRENCIES, currencyCode, idString, money, timestamp } from './primitives';
-import { aPackageBooked, aSessionAutobooked, aSessionCompleted } from './testing/builders';
+import {
+  aPackageBooked,
+  aPaymentFailed,
+  aPaymentSucceeded,
+  aSessionAutobooked,
+  aSessionAutobookUpcoming,
+  aSessionAutobookVoided,
+  aSessionCompleted,
+  aSessionCompletionReverted,
+} from './testing/builders';
 import { DLQ_HEADERS, dlqTopic, Topic, TOPICS } from './topics';
 
 // The AsyncAPI 3 document of the Kafka contracts, built from the zod schemas so that it cannot drift from
@@ -15,7 +33,9 @@ export const ASYNCAPI_REGENERATE_COMMAND = 'node scripts/generate-asyncapi.js';
 export const ASYNCAPI_DOCUMENT_PATH = 'docs/asyncapi.yaml';
 
 // Bump the minor for a compatible change of a contract (a new optional field), the major otherwise.
-const CONTRACTS_VERSION = '1.0.0';
+// 2.0.0: the topics of R13, R15 and R16, and trigger types `resume` and `payment.succeeded` in
+// session.autobooked (a consumer that checks the type against the old list would refuse them).
+const CONTRACTS_VERSION = '2.0.0';
 const KAFKA_BINDING_VERSION = '0.5.0';
 
 type JsonSchema = Record<string, unknown>;
@@ -62,9 +82,61 @@ const SESSION_AUTOBOOKED_DOCS: FieldDocs<typeof sessionAutobookedSchema> = {
 };
 
 const TRIGGER_DOCS: FieldDocs<(typeof sessionAutobookedSchema)['shape']['trigger']> = {
-  type: 'A completed session, a package that arrived, or the client turning Ongoing Training on.',
-  eventId: 'The eventId of the input that triggered the autobook; absent for an enrollment.',
+  type: 'A completed session, a package that arrived, the client turning Ongoing Training on, a pause that ended (resume, R14), or the last pending payment that succeeded (payment.succeeded, R16).',
+  eventId: 'The eventId of the input that triggered the autobook; absent for an enrollment or a resume.',
   sessionId: 'The completed session, when the type is session.completed.',
+};
+
+const SESSION_COMPLETION_REVERTED_DOCS: FieldDocs<typeof sessionCompletionRevertedSchema> = {
+  eventId: 'Unique per event.',
+  occurredAt: 'When the completion was undone.',
+  sessionId: 'The session whose completion is undone: it counts as not completed (R15). Reverted again means a duplicate.',
+  clientId: 'The client of the pair. Also the message key.',
+  coachId: 'The coach of the pair.',
+  reason: 'Why, for the history and the emails.',
+};
+
+const PAYMENT_FAILED_DOCS: FieldDocs<typeof paymentFailedSchema> = {
+  eventId: 'Unique per event.',
+  occurredAt: 'When the payment attempt ended.',
+  autobookEventId: 'The session.autobooked eventId the payment was for.',
+  clientId: 'The client of the pair. Also the message key.',
+  coachId: 'The coach of the pair.',
+  reason: 'What the payment provider said.',
+};
+
+const { reason: _providerSaid, ...paymentSucceededDocs } = PAYMENT_FAILED_DOCS;
+const PAYMENT_SUCCEEDED_DOCS: FieldDocs<typeof paymentSucceededSchema> = paymentSucceededDocs;
+
+const SESSION_AUTOBOOK_UPCOMING_DOCS: FieldDocs<typeof sessionAutobookUpcomingSchema> = {
+  eventId: 'Stable: the same pair and sequence always carry the same id. Consumers dedupe on it.',
+  occurredAt: 'When it was decided.',
+  clientId: 'The client of the pair. Also the message key.',
+  coachId: 'The coach of the pair.',
+  sequence: 'The sequence the next autobook will have.',
+  rate: 'The rate it will be booked at today (R3, R4).',
+  ratePackageId: 'The package whose rate applies today.',
+  client: 'The client, for the email (R13).',
+  coach: 'The coach, for the email (R13).',
+};
+
+const SESSION_AUTOBOOK_VOIDED_DOCS: FieldDocs<typeof sessionAutobookVoidedSchema> = {
+  eventId: 'Stable: one per voided autobook. Consumers dedupe on it.',
+  occurredAt: 'When it was voided.',
+  clientId: 'The client of the pair. Also the message key.',
+  coachId: 'The coach of the pair.',
+  autobookEventId: 'The session.autobooked eventId of the autobook voided.',
+  sequence: 'The sequence of the autobook voided; it is not reused.',
+  rate: 'What it had been booked at (to refund).',
+  reason: 'Why it was voided.',
+  client: 'The client, for the emails (R15).',
+  coach: 'The coach, for the emails (R15).',
+};
+
+const VOID_REASON_DOCS: FieldDocs<(typeof sessionAutobookVoidedSchema)['shape']['reason']> = {
+  type: 'completion-reverted: the completion that triggered the autobook was undone.',
+  sessionId: 'The session whose completion was undone.',
+  eventId: 'The eventId of the session.completion.reverted.',
 };
 
 const MONEY_DOCS: FieldDocs<typeof money> = {
@@ -92,6 +164,8 @@ interface EventDoc {
   title: string;
   summary: string;
   docs: Record<string, string>;
+  /** Descriptions of the fields of an object field (`trigger`, `reason`). */
+  nestedDocs?: Record<string, Record<string, string>>;
   example: { name: string; summary: string; payload: object };
 }
 
@@ -121,7 +195,54 @@ const EVENTS: EventDoc[] = [
     title: 'Session autobooked',
     summary: 'One more session was booked for a pair, at the rate of its last package (R5).',
     docs: SESSION_AUTOBOOKED_DOCS,
+    nestedDocs: { trigger: TRIGGER_DOCS },
     example: { name: 'after-a-completion', summary: 'The last session on deck was completed.', payload: aSessionAutobooked() },
+  },
+  {
+    topic: TOPICS.SESSION_COMPLETION_REVERTED,
+    id: 'SessionCompletionReverted',
+    schema: sessionCompletionRevertedSchema,
+    title: 'Session completion reverted',
+    summary: 'A session was marked complete by mistake: it counts as not completed again (R15).',
+    docs: SESSION_COMPLETION_REVERTED_DOCS,
+    example: { name: 'by-mistake', summary: 'The coach undid the completion of s1.', payload: aSessionCompletionReverted() },
+  },
+  {
+    topic: TOPICS.PAYMENT_FAILED,
+    id: 'PaymentFailed',
+    schema: paymentFailedSchema,
+    title: 'Payment failed',
+    summary: 'The payment for an autobook did not go through: the pair is on hold until it succeeds (R16).',
+    docs: PAYMENT_FAILED_DOCS,
+    example: { name: 'card-declined', summary: 'The card was declined for autobook-1.', payload: aPaymentFailed() },
+  },
+  {
+    topic: TOPICS.PAYMENT_SUCCEEDED,
+    id: 'PaymentSucceeded',
+    schema: paymentSucceededSchema,
+    title: 'Payment succeeded',
+    summary: 'The payment for an autobook went through; the last one ends the hold (R16).',
+    docs: PAYMENT_SUCCEEDED_DOCS,
+    example: { name: 'after-a-retry', summary: 'autobook-1 was paid.', payload: aPaymentSucceeded() },
+  },
+  {
+    topic: TOPICS.SESSION_AUTOBOOK_UPCOMING,
+    id: 'SessionAutobookUpcoming',
+    schema: sessionAutobookUpcomingSchema,
+    title: 'Session autobook upcoming',
+    summary: 'The next completed session of a pair will book the first session after its last package (R13).',
+    docs: SESSION_AUTOBOOK_UPCOMING_DOCS,
+    example: { name: 'one-left', summary: 'One session of the package is left on deck.', payload: aSessionAutobookUpcoming() },
+  },
+  {
+    topic: TOPICS.SESSION_AUTOBOOK_VOIDED,
+    id: 'SessionAutobookVoided',
+    schema: sessionAutobookVoidedSchema,
+    title: 'Session autobook voided',
+    summary: 'An autobook was taken back because the completion that triggered it was undone; cancel and refund it (R15).',
+    docs: SESSION_AUTOBOOK_VOIDED_DOCS,
+    nestedDocs: { reason: VOID_REASON_DOCS },
+    example: { name: 'completion-reverted', summary: 'The completion of s1 was undone.', payload: aSessionAutobookVoided() },
   },
 ];
 
@@ -143,9 +264,9 @@ function payloadSchemas(): Record<string, JsonSchema> {
   for (const { id, description, docs } of SHARED_SCHEMAS) out[id] = documented(schemas[id], description, docs);
   for (const event of EVENTS) {
     const schema = documented(schemas[event.id], event.summary, event.docs);
-    if (event.id === 'SessionAutobooked') {
-      const properties = schema.properties as Record<string, JsonSchema>;
-      properties.trigger = documented(properties.trigger, SESSION_AUTOBOOKED_DOCS.trigger, TRIGGER_DOCS);
+    const properties = schema.properties as Record<string, JsonSchema>;
+    for (const [field, docs] of Object.entries(event.nestedDocs ?? {})) {
+      properties[field] = documented(properties[field], event.docs[field], docs);
     }
     out[event.id] = schema;
   }
@@ -195,6 +316,8 @@ interface OperationSpec {
   address: string;
   summary: string;
   description: string;
+  /** The consumer group, when not the app's own (KAFKA_GROUP_ID). */
+  group?: { id: string; description: string };
 }
 
 const OPERATIONS: OperationSpec[] = [
@@ -234,6 +357,62 @@ const OPERATIONS: OperationSpec[] = [
     description: 'Consumption goes on after it (R12).',
   },
   {
+    app: APPS.ONGOING_TRAINING,
+    action: 'receive',
+    address: TOPICS.SESSION_COMPLETION_REVERTED,
+    summary: 'Applies an undone completion: one more on deck; voids the latest autobook when that completion triggered it (R15).',
+    description: 'Reverting the same session twice changes nothing; a revert before its completion waits for it (R11). A message that breaks the contract is moved to session.completion.reverted.dlq (R12).',
+  },
+  {
+    app: APPS.ONGOING_TRAINING,
+    action: 'receive',
+    address: TOPICS.PAYMENT_FAILED,
+    summary: 'Puts the pair on hold: nothing is autobooked while one of its autobooks has a failed payment not followed by a success (R16).',
+    description: 'A message that breaks the contract is moved to payment.failed.dlq (R12).',
+  },
+  {
+    app: APPS.ONGOING_TRAINING,
+    action: 'receive',
+    address: TOPICS.PAYMENT_SUCCEEDED,
+    summary: 'Ends the hold of an autobook; when it was the last one, the pair is evaluated again (trigger payment.succeeded, R16).',
+    description: 'A message that breaks the contract is moved to payment.succeeded.dlq (R12).',
+  },
+  {
+    app: APPS.ONGOING_TRAINING,
+    action: 'send',
+    address: TOPICS.SESSION_AUTOBOOK_UPCOMING,
+    summary: 'Publishes a heads-up once per pair and sequence before the first autobook after a package (R13).',
+    description: 'At least once, with a stable eventId; consumers dedupe on it.',
+  },
+  {
+    app: APPS.ONGOING_TRAINING,
+    action: 'send',
+    address: TOPICS.SESSION_AUTOBOOK_VOIDED,
+    summary: 'Publishes the void of an autobook whose triggering completion was undone; booking and billing cancel and refund it (R15).',
+    description: 'At least once, one stable eventId per voided autobook; consumers dedupe on it.',
+  },
+  {
+    app: APPS.ONGOING_TRAINING,
+    action: 'send',
+    address: dlqTopic(TOPICS.SESSION_COMPLETION_REVERTED),
+    summary: 'Moves a session.completion.reverted that is not valid JSON or breaks its contract here, unchanged.',
+    description: 'Consumption goes on after it (R12).',
+  },
+  {
+    app: APPS.ONGOING_TRAINING,
+    action: 'send',
+    address: dlqTopic(TOPICS.PAYMENT_FAILED),
+    summary: 'Moves a payment.failed that is not valid JSON or breaks its contract here, unchanged.',
+    description: 'Consumption goes on after it (R12).',
+  },
+  {
+    app: APPS.ONGOING_TRAINING,
+    action: 'send',
+    address: dlqTopic(TOPICS.PAYMENT_SUCCEEDED),
+    summary: 'Moves a payment.succeeded that is not valid JSON or breaks its contract here, unchanged.',
+    description: 'Consumption goes on after it (R12).',
+  },
+  {
     app: APPS.NOTIFIER,
     action: 'receive',
     address: TOPICS.SESSION_AUTOBOOKED,
@@ -246,6 +425,53 @@ const OPERATIONS: OperationSpec[] = [
     address: dlqTopic(TOPICS.SESSION_AUTOBOOKED),
     summary: 'Moves a session.autobooked that is not valid JSON or breaks its contract here, unchanged.',
     description: 'Consumption goes on after it.',
+  },
+  {
+    app: APPS.NOTIFIER,
+    action: 'receive',
+    address: TOPICS.SESSION_AUTOBOOK_UPCOMING,
+    summary: 'Emails the client the heads-up before the first autobook after a package, once per eventId (R13).',
+    description: 'A message that breaks the contract is moved to session.autobook.upcoming.dlq.',
+  },
+  {
+    app: APPS.NOTIFIER,
+    action: 'receive',
+    address: TOPICS.SESSION_AUTOBOOK_VOIDED,
+    summary: 'Emails the coach and the client that the autobook was cancelled and why, once per eventId (R15).',
+    description: 'A message that breaks the contract is moved to session.autobook.voided.dlq.',
+  },
+  {
+    app: APPS.NOTIFIER,
+    action: 'receive',
+    address: TOPICS.PAYMENT_FAILED,
+    group: {
+      id: `${APPS.NOTIFIER.groupId}.payment-failed`,
+      description: 'KAFKA_GROUP_ID + ".payment-failed" (this is its default): a group of its own, so that a failure waiting for its autobook never holds back session.autobooked.',
+    },
+    summary: 'Emails the client (the session, the amount, where to update the payment method) and the coach, once per failed autobook (R16).',
+    description:
+      'Names, addresses and amount come from the session.autobooked the notifier recorded under autobookEventId. A failure for an autobook it has not seen is retried for a while (PAYMENT_FAILED_AUTOBOOK_WAIT_MS), then moved to payment.failed.dlq; so is one whose pair differs from its autobook.',
+  },
+  {
+    app: APPS.NOTIFIER,
+    action: 'send',
+    address: dlqTopic(TOPICS.SESSION_AUTOBOOK_UPCOMING),
+    summary: 'Moves a session.autobook.upcoming that is not valid JSON or breaks its contract here, unchanged.',
+    description: 'Consumption goes on after it.',
+  },
+  {
+    app: APPS.NOTIFIER,
+    action: 'send',
+    address: dlqTopic(TOPICS.SESSION_AUTOBOOK_VOIDED),
+    summary: 'Moves a session.autobook.voided that is not valid JSON or breaks its contract here, unchanged.',
+    description: 'Consumption goes on after it.',
+  },
+  {
+    app: APPS.NOTIFIER,
+    action: 'send',
+    address: dlqTopic(TOPICS.PAYMENT_FAILED),
+    summary: 'Moves a payment.failed that breaks its contract, or whose autobook stays unknown or belongs to another pair, here, unchanged.',
+    description: 'Consumption goes on after it. Both apps consume payment.failed, each in its own group: a message that breaks the contract is dead-lettered by each.',
   },
 ];
 
@@ -334,7 +560,9 @@ export function buildAsyncApiDocument(): object {
         ? {
             bindings: {
               kafka: {
-                groupId: { type: 'string', enum: [operation.app.groupId], description: 'KAFKA_GROUP_ID (this is its default).' },
+                groupId: operation.group
+                  ? { type: 'string', enum: [operation.group.id], description: operation.group.description }
+                  : { type: 'string', enum: [operation.app.groupId], description: 'KAFKA_GROUP_ID (this is its default).' },
                 bindingVersion: KAFKA_BINDING_VERSION,
               },
             },
@@ -350,14 +578,14 @@ export function buildAsyncApiDocument(): object {
       version: CONTRACTS_VERSION,
       description: [
         'The Kafka contracts of Ongoing Training (shared/spec/ongoing-training.md): the inputs ongoing-training',
-        'reads, the autobooks it publishes for the notifier and the booking and billing services, and the dead',
-        'letters of both apps. Operations are tagged with the app that performs them.',
+        'reads, the autobooks, heads-ups and voids it publishes for the notifier and the booking and billing',
+        'services, and the dead letters of both apps. Operations are tagged with the app that performs them.',
         '',
         `Generated from libs/contracts by \`${ASYNCAPI_REGENERATE_COMMAND}\`: do not edit by hand.`,
       ].join('\n'),
       tags: [
         { name: APPS.ONGOING_TRAINING.tag, description: 'Keeps one session on deck for every enrolled client-coach pair.' },
-        { name: APPS.NOTIFIER.tag, description: 'Emails the coach and the client about every autobook.' },
+        { name: APPS.NOTIFIER.tag, description: 'Emails the coach and the client about every autobook, heads-up, void and failed payment.' },
       ],
     },
     defaultContentType: 'application/json',

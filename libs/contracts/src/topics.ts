@@ -3,11 +3,21 @@ export const TOPICS = {
   PACKAGE_BOOKED: 'package.booked',
   SESSION_COMPLETED: 'session.completed',
   SESSION_AUTOBOOKED: 'session.autobooked',
+  SESSION_COMPLETION_REVERTED: 'session.completion.reverted',
+  PAYMENT_FAILED: 'payment.failed',
+  PAYMENT_SUCCEEDED: 'payment.succeeded',
+  SESSION_AUTOBOOK_UPCOMING: 'session.autobook.upcoming',
+  SESSION_AUTOBOOK_VOIDED: 'session.autobook.voided',
 } as const;
 
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 export type InputTopic = typeof TOPICS.PACKAGE_BOOKED | typeof TOPICS.SESSION_COMPLETED;
 
+/**
+ * The ongoing-training service's inputs, as it consumes them today. `session.completion.reverted` (R15),
+ * `payment.failed` and `payment.succeeded` (R16) join this list when the service applies them: the app
+ * creates, subscribes to and watches the lag of exactly these topics.
+ */
 export const INPUT_TOPICS: readonly InputTopic[] = [TOPICS.PACKAGE_BOOKED, TOPICS.SESSION_COMPLETED];
 
 /** Where a message that breaks its topic's contract is moved, unchanged (R12). */

@@ -16,6 +16,14 @@ export class TransientError extends Error {
   override name = 'TransientError';
 }
 
+/**
+ * An input that waits for another one that has not arrived yet (R11): retried like a transient failure,
+ * but nothing is unwell, so it does not make the app unready. Whoever throws it bounds the wait.
+ */
+export class WaitingError extends TransientError {
+  override name = 'WaitingError';
+}
+
 const TRANSIENT_NAMES = new Set([
   'MongoNetworkError',
   'MongoNetworkTimeoutError',
@@ -33,6 +41,7 @@ const TRANSIENT_NAMES = new Set([
   'KafkaJSTimeout',
   'VersionConflictError',
   'TransientError',
+  'WaitingError',
 ]);
 
 /**

@@ -14,6 +14,7 @@ const mongo = require('../lib/mongo');
 const { time } = require('../lib/timeline');
 
 const RECIPIENTS = ['coach', 'client'];
+const KINDS = ['autobooked', 'autobook-upcoming', 'autobook-voided', 'payment-failed'];
 const STATUSES = ['failed', 'sending', 'sent', 'all'];
 
 /** The notifier's configuration (its own schema and defaults) from the environment and the options. */
@@ -31,7 +32,7 @@ function notifierConfig(options) {
 }
 
 function describe(d) {
-  const parts = [`${d.recipient} <${d.address}>: ${d.status}`, `attempts ${d.attempts}`];
+  const parts = [`${d.kind && d.kind !== 'autobooked' ? `${d.kind} ` : ''}${d.recipient} <${d.address}>: ${d.status}`, `attempts ${d.attempts}`];
   if (d.sentAt) parts.push(`sent ${time(d.sentAt)}`);
   if (d.lastError) parts.push(`last error: ${d.lastError}`);
   if (d.status === 'sending' && d.claimedBy) parts.push(`claimed by ${d.claimedBy} until ${time(d.claimedUntil)}`);
@@ -76,7 +77,7 @@ async function deliveries(options) {
     }
     const lines = [`${found.length} ${what} in ${mongo.redact(config.MONGODB_URI)}, newest first:`];
     for (const d of found) {
-      lines.push(`  ${time(d.createdAt)}  event ${d.eventId} (client ${d.event?.clientId}, coach ${d.event?.coachId}, #${d.event?.sequence})`);
+      lines.push(`  ${time(d.createdAt)}  event ${d.eventId} (client ${d.event?.clientId}, coach ${d.event?.coachId}, #${d.event?.sequence ?? d.autobook?.sequence})`);
       lines.push(`      ${describe(d)}`);
     }
     if (options.status === 'failed') lines.push('', 'send one again with: npm run ops -- resend <eventId> <coach|client>');
@@ -87,13 +88,15 @@ async function deliveries(options) {
 
 async function resend(options, [eventId, recipient]) {
   if (!RECIPIENTS.includes(recipient)) throw new UsageError(`the recipient must be coach or client, got "${recipient}"`);
+  const kind = options.kind;
+  if (!KINDS.includes(kind)) throw new UsageError(`--kind must be one of ${KINDS.join(', ')}, got "${kind}"`);
   return withLedger(options, async ({ config, ledger }) => {
-    const delivery = await ledger.find(eventId, recipient);
+    const delivery = await ledger.find(eventId, recipient, kind);
     if (!delivery) {
       const others = await ledger.list({ eventId }, 10);
       throw new CliError(
         others.length
-          ? `the ledger has no ${recipient} email of event ${eventId}; it has: ${others.map(describe).join('; ')}`
+          ? `the ledger has no ${kind} ${recipient} email of event ${eventId}; it has: ${others.map(describe).join('; ')}`
           : `the ledger in ${mongo.redact(config.MONGODB_URI)} has no email of event ${eventId} (see npm run ops -- deliveries)`,
       );
     }
@@ -120,11 +123,11 @@ async function resend(options, [eventId, recipient]) {
       const service = new NotificationService(config, new EmailRenderer(), mailer, ledger, new NotifierMetrics());
       let outcome;
       try {
-        outcome = await service.resend(eventId, recipient);
+        outcome = await service.resend(eventId, recipient, kind);
       } catch (error) {
         throw new CliError(`could not send it: ${error.message}`);
       }
-      const after = await ledger.find(eventId, recipient);
+      const after = await ledger.find(eventId, recipient, kind);
       if (outcome === 'sent') {
         process.stdout.write(`sent: the ${recipient} email of event ${eventId} went to ${delivery.address} over ${redactUrl(config.SMTP_URL)} (Message-ID ${after?.messageId}); ledger: ${after?.status}\n`);
         return 0;

@@ -44,6 +44,10 @@ describe('notifier: configuration errors stop it at boot', () => {
     ['KAFKA_BROKERS', 'nonsense'],
     ['MONGODB_URI', 'mongodb://127.0.0.1:27017'],
     ['SMTP_MAX_ATTEMPTS', '0'],
+    // Sent to clients in the failed-payment email (R16): https only.
+    ['PAYMENT_METHOD_URL', 'http://www.coachup.test/account/payment-methods'],
+    ['PAYMENT_METHOD_URL', 'payment methods'],
+    ['PAYMENT_FAILED_AUTOBOOK_WAIT_MS', '-1'],
   ])('refuses %s=%s: exits non-zero and names the variable', async (name, value) => {
     // Everything else is valid and reachable: only the variable under test is wrong.
     const exit = await runNotifier({ ...world.env({ HTTP_PORT: '0' }), [name]: value });

@@ -45,8 +45,8 @@ describe('notifier: exactly one email per recipient and autobook (R10)', () => {
     // Both processes now read every new event; the markers are handled by the replaying group after all
     // the old events of their partition, and its committed offsets reaching the end prove it got there.
     sent.push(...(await world.drain(clients, 'after-replay')));
-    await waitForGroupAtEnd(groupId);
-    await waitForGroupAtEnd(world.env().KAFKA_GROUP_ID);
+    await world.waitForGroupAtEnd(groupId);
+    await world.waitForGroupAtEnd(world.env().KAFKA_GROUP_ID);
     exactlyTwoEach(sent);
     const ledger = await world.ledger();
     expect(await ledger.countDocuments({ status: { $ne: 'sent' } })).toBe(0);
@@ -76,28 +76,4 @@ describe('notifier: exactly one email per recipient and autobook (R10)', () => {
     expect(new Set(world.sink.received.map((m) => m.messageId)).size).toBe(world.sink.received.length);
   });
 
-  async function waitForGroupAtEnd(groupId: string): Promise<void> {
-    const admin = world.probe.kafka.admin();
-    await admin.connect();
-    let seen = '';
-    try {
-      await waitFor(
-        `group ${groupId} to commit the end of ${world.topic}`,
-        async () => {
-          const ends = await admin.fetchTopicOffsets(world.topic);
-          const [committed] = await admin.fetchOffsets({ groupId, topics: [world.topic] });
-          seen = JSON.stringify({ ends, committed });
-          // -1: nothing committed, which is the end of a partition that never had a message.
-          const at = (partition: number) => Math.max(0, Number(committed.partitions.find((p) => p.partition === partition)?.offset ?? -1));
-          return ends.every((end) => at(end.partition) === Number(end.high));
-        },
-        60000,
-        200,
-      );
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${seen}\n${world.appLogs()}`);
-    } finally {
-      await admin.disconnect();
-    }
-  }
 });

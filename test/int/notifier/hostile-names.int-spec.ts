@@ -1,5 +1,6 @@
+import { TOPICS } from '@app/contracts';
 import { ReceivedEmail } from '../../support/smtp';
-import { NotifierWorld, anAutobook } from './notifier-harness';
+import { NotifierWorld, aFailure, aVoid, anAutobook, anUpcoming } from './notifier-harness';
 
 const SCRIPT_NAME = '<script>alert(1)</script>';
 const INJECTING_NAME = 'Mallory\r\nBcc: victim@example.com';
@@ -13,14 +14,46 @@ describe('notifier: hostile names in the event', () => {
   const injecting = anAutobook('inject', { clientId: 'client-inject' });
   injecting.client = { ...injecting.client, name: INJECTING_NAME };
   injecting.coach = { ...injecting.coach, name: INJECTING_NAME };
+  // The heads-up, the void and the failed payment (whose names come from its autobook) with the same names.
+  const hostile = (tag: string) => ({ client: { name: INJECTING_NAME, email: `client.${tag}@example.com` }, coach: { name: SCRIPT_NAME, email: `coach.${tag}@example.com` } });
+  const upcoming = anUpcoming('h-up', { clientId: 'client-h-up', ...hostile('h-up') });
+  const voided = aVoid('h-void', { clientId: 'client-h-void', ...hostile('h-void') });
+  const paid = anAutobook('h-paid', { clientId: 'client-h-paid', ...hostile('h-paid') });
+  const failure = aFailure(paid);
   let emails: ReceivedEmail[];
+  let others: ReceivedEmail[];
 
   beforeAll(async () => {
     world = await NotifierWorld.create();
     await world.startNotifier();
-    await world.produce(scripted, injecting);
-    await world.waitForEmails([scripted, injecting]);
+    await world.produce(scripted, injecting, paid);
+    await world.produceTo(TOPICS.SESSION_AUTOBOOK_UPCOMING, upcoming);
+    await world.produceTo(TOPICS.SESSION_AUTOBOOK_VOIDED, voided);
+    await world.waitForEmails([scripted, injecting, paid]);
+    await world.produceTo(TOPICS.PAYMENT_FAILED, failure);
+    await world.waitForEmailsTo([upcoming.client.email, voided.client.email, voided.coach.email]);
+    await world.waitForEmails([paid], 4);
     emails = [...world.emailsOf(scripted), ...world.emailsOf(injecting)];
+    others = [...world.emailsOf(scripted), ...world.emailsTo(upcoming.client.email), ...world.emailsTo(voided.client.email), ...world.emailsTo(voided.coach.email)];
+  });
+
+  it('keeps them text and out of the headers in the heads-up, void and failed-payment emails too', () => {
+    expect(world.emailsTo(upcoming.coach.email)).toHaveLength(0);
+    expect(world.sink.to('victim@example.com')).toHaveLength(0);
+    const paymentEmails = world.emailsOf(paid).filter((e) => e.subject?.includes('payment'));
+    expect(paymentEmails).toHaveLength(2);
+    for (const email of [...others, ...paymentEmails]) {
+      expect(email.html).not.toMatch(/<script/i);
+      expect(email.envelopeTo).toHaveLength(1);
+      const headerNames = email.parsed.headerLines.map((h) => h.key.toLowerCase());
+      expect(headerNames).not.toContain('bcc');
+      expect(headerNames.filter((h) => h === 'to')).toHaveLength(1);
+      expect(email.subject).not.toMatch(/[\r\n]/);
+    }
+    for (const email of [...world.emailsTo(voided.coach.email), ...world.emailsTo(upcoming.client.email)]) {
+      expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(email.text).toContain(SCRIPT_NAME);
+    }
   });
 
   afterAll(async () => {

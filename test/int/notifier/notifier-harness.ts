@@ -1,7 +1,7 @@
 // Shared by the notifier's integration suites: one isolated world per test file (topic prefix, database,
 // SMTP sink, consumer group), builders of autobook events whose emails can be told apart, and waits.
-import { SessionAutobooked, TOPICS } from '@app/contracts';
-import { aSessionAutobooked } from '@app/contracts/testing/builders';
+import { EventMap, PaymentFailed, SessionAutobooked, SessionAutobookUpcoming, SessionAutobookVoided, TOPICS, Topic } from '@app/contracts';
+import { aPaymentFailed, aSessionAutobooked, aSessionAutobookUpcoming, aSessionAutobookVoided } from '@app/contracts/testing/builders';
 import mongoose, { Connection } from 'mongoose';
 import { AppProcess } from '../../support/apps';
 import { KafkaProbe } from '../../support/kafka';
@@ -11,6 +11,10 @@ import { runId, waitFor } from '../../support/wait';
 
 export const PREFERENCES_URL = 'https://www.coachup.test/account/ongoing-training?utm_source=email';
 export const MAIL_FROM = 'CoachUp Ongoing Training <no-reply@mail.coachup.test>';
+export const PAYMENT_METHOD_URL = 'https://www.coachup.test/account/payment-methods?utm_source=email';
+
+/** The topics the notifier reads, each with its dead letters. */
+const NOTIFIER_TOPICS: Topic[] = [TOPICS.SESSION_AUTOBOOKED, TOPICS.SESSION_AUTOBOOK_UPCOMING, TOPICS.SESSION_AUTOBOOK_VOIDED, TOPICS.PAYMENT_FAILED];
 
 /** One test file's own slice of the real infrastructure. */
 export class NotifierWorld {
@@ -38,6 +42,7 @@ export class NotifierWorld {
       MONGODB_URI: this.mongoUri,
       SMTP_URL: this.sink.url,
       PREFERENCES_URL,
+      PAYMENT_METHOD_URL,
       MAIL_FROM,
       LOG_LEVEL: 'warn',
       ...overrides,
@@ -59,6 +64,43 @@ export class NotifierWorld {
     await this.probe.produceEvents(this.topic, events);
   }
 
+  /** The real name of a contract topic in this world, and of its dead letters. */
+  topicOf(contract: Topic): string {
+    return `${this.prefix}${contract}`;
+  }
+
+  dlqOf(contract: Topic): string {
+    return `${this.topicOf(contract)}.dlq`;
+  }
+
+  async produceTo<T extends keyof EventMap>(contract: T, ...events: EventMap[T][]): Promise<void> {
+    await this.probe.produceEvents(this.topicOf(contract), events);
+  }
+
+  /** Every email the sink accepted for one address. */
+  emailsTo(address: string): ReceivedEmail[] {
+    return this.sink.to(address);
+  }
+
+  /** Waits until each address has received `count` emails. */
+  async waitForEmailsTo(addresses: string[], count = 1, timeoutMs = 60000): Promise<void> {
+    await waitFor(
+      `${count} email(s) to each of ${addresses.join(', ')} (got ${addresses.map((a) => this.emailsTo(a).length).join(', ')})\n${this.appLogs()}`,
+      () => addresses.every((a) => this.emailsTo(a).length >= count),
+      timeoutMs,
+    );
+  }
+
+  /** A counter of the first notifier's /metrics, summed over the series whose labels include `labels`. */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const text = await (await fetch(`${this.apps[0].url}/metrics`)).text();
+    let sum = 0;
+    for (const match of text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? (\\S+)$`, 'gm'))) {
+      const series = match[1] ?? '';
+      if (Object.entries(labels).every(([k, v]) => series.includes(`${k}="${v}"`))) sum += Number(match[2]);
+    }
+    return sum;
+  }
   /** Every email the sink accepted for this event (both recipients). */
   emailsOf(event: SessionAutobooked): ReceivedEmail[] {
     return this.sink.received.filter((m) => m.envelopeTo.includes(event.coach.email) || m.envelopeTo.includes(event.client.email));
@@ -83,18 +125,47 @@ export class NotifierWorld {
     return markers;
   }
 
+  /** Waits until a consumer group has committed the end of every partition of the topics (session.autobooked by default). */
+  async waitForGroupAtEnd(groupId: string, topics: string[] = [this.topic]): Promise<void> {
+    const admin = this.probe.kafka.admin();
+    await admin.connect();
+    let seen = '';
+    try {
+      await waitFor(
+        `group ${groupId} to commit the end of ${topics.join(', ')}`,
+        async () => {
+          for (const topic of topics) {
+            const ends = await admin.fetchTopicOffsets(topic);
+            const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+            seen = JSON.stringify({ ends, committed });
+            // -1: nothing committed, which is the end of a partition that never had a message.
+            const at = (partition: number) => Math.max(0, Number(committed.partitions.find((p) => p.partition === partition)?.offset ?? -1));
+            if (!ends.every((end) => at(end.partition) === Number(end.high))) return false;
+          }
+          return true;
+        },
+        60000,
+        200,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${seen}\n${this.appLogs()}`);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** The notifier's delivery ledger, read straight from MongoDB. */
   async ledger(): Promise<LedgerView> {
     this.ledgerConnection ??= await mongoose.createConnection(this.mongoUri, { retryWrites: false }).asPromise();
     return new LedgerView(this.ledgerConnection);
   }
 
-  /** How many messages the dead-letter topic holds (its end offsets, summed). */
-  async dlqSize(): Promise<number> {
+  /** How many messages a dead-letter topic holds (its end offsets, summed): session.autobooked's by default. */
+  async dlqSize(contract: Topic = TOPICS.SESSION_AUTOBOOKED): Promise<number> {
     const admin = this.probe.kafka.admin();
     await admin.connect();
     try {
-      const offsets = await admin.fetchTopicOffsets(this.dlq);
+      const offsets = await admin.fetchTopicOffsets(this.dlqOf(contract));
       return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
     } finally {
       await admin.disconnect();
@@ -112,7 +183,7 @@ export class NotifierWorld {
     try {
       await admin.connect();
       const existing = await admin.listTopics();
-      const topics = [this.topic, this.dlq].filter((t) => existing.includes(t));
+      const topics = NOTIFIER_TOPICS.flatMap((t) => [this.topicOf(t), this.dlqOf(t)]).filter((t) => existing.includes(t));
       if (topics.length > 0) await admin.deleteTopics({ topics });
     } catch {
       // Cleanup only: a broker that refuses does not fail the tests.
@@ -180,6 +251,11 @@ export class LedgerView {
     return this.connection.collection<StoredOutcome>('delivery_outcomes');
   }
 
+  /** The autobooks the notifier recorded for the failed payments that name them (R16). */
+  get autobooks(): mongoose.mongo.Collection<{ _id: string; clientId: string; coachId: string; event: SessionAutobooked }> {
+    return this.connection.collection('autobooks');
+  }
+
   async entries(filter: EntryFilter = {}): Promise<LedgerEntry[]> {
     const byEvent = typeof filter.eventId === 'string' ? { eventId: filter.eventId } : {};
     const [claims, outcomes] = await Promise.all([this.claims.find(byEvent).toArray(), this.outcomes.find(byEvent).toArray()]);
@@ -222,6 +298,26 @@ export function anAutobook(tag: string, overrides: Partial<SessionAutobooked> = 
     coach: { ...base.coach, email: `coach.${tag}@example.com` },
     ...overrides,
   });
+}
+
+/** Addresses of their own for one test's people: `client.<tag>@example.com`, `coach.<tag>@example.com`. */
+export function contactsFor(tag: string) {
+  return { client: { name: 'Cleo Client', email: `client.${tag}@example.com` }, coach: { name: 'Cody Coach', email: `coach.${tag}@example.com` } };
+}
+
+/** A valid heads-up (R13) whose email goes to an address of its own. */
+export function anUpcoming(tag: string, overrides: Partial<SessionAutobookUpcoming> = {}): SessionAutobookUpcoming {
+  return aSessionAutobookUpcoming({ eventId: `upcoming-${tag}`, ...contactsFor(tag), ...overrides });
+}
+
+/** A valid void (R15) whose emails go to addresses of their own. */
+export function aVoid(tag: string, overrides: Partial<SessionAutobookVoided> = {}): SessionAutobookVoided {
+  return aSessionAutobookVoided({ eventId: `voided-${tag}`, autobookEventId: `autobook-${tag}`, ...contactsFor(tag), ...overrides });
+}
+
+/** A valid failed payment (R16) for an autobook, of its pair. */
+export function aFailure(autobook: SessionAutobooked, overrides: Partial<PaymentFailed> = {}): PaymentFailed {
+  return aPaymentFailed({ eventId: `failed-${autobook.eventId}`, autobookEventId: autobook.eventId, clientId: autobook.clientId, coachId: autobook.coachId, ...overrides });
 }
 
 /** Counts the emails of each event: `{ eventId: count }`. */

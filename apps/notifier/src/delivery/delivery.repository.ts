@@ -1,4 +1,3 @@
-import { SessionAutobooked } from '@app/contracts';
 import { ensureCollections, modelOf } from '@app/platform/mongo/mongo-connection';
 import { Inject, Injectable } from '@nestjs/common';
 import { Connection, Model } from 'mongoose';
@@ -16,6 +15,7 @@ import {
   outcomeSchema,
   toDelivery,
 } from './delivery.schema';
+import { Notification, NotificationKind, notificationKey } from '../mail/notification';
 
 export const NOTIFIER_MONGO = Symbol('NOTIFIER_MONGO');
 
@@ -23,7 +23,7 @@ export const NOTIFIER_MONGO = Symbol('NOTIFIER_MONGO');
 export type ClaimResult = 'claimed' | 'already-sent' | 'busy' | { failed: string };
 
 export interface NewDelivery {
-  event: SessionAutobooked;
+  notification: Notification;
   recipient: Recipient;
   address: string;
   messageId: string;
@@ -62,17 +62,19 @@ export class DeliveryRepository {
    */
   async claim(deliveries: NewDelivery[], owner: string, leaseMs: number, now = new Date()): Promise<ClaimResult[]> {
     const claimedUntil = new Date(now.getTime() + leaseMs);
-    const docs: ClaimDocument[] = deliveries.map((d) => ({
-      _id: deliveryId(d.event.eventId, d.recipient),
-      eventId: d.event.eventId,
-      recipient: d.recipient,
-      address: d.address,
-      messageId: d.messageId,
+    const docs: ClaimDocument[] = deliveries.map(({ notification, recipient, address, messageId }) => ({
+      _id: deliveryId(notificationKey(notification), recipient, notification.kind),
+      eventId: notificationKey(notification),
+      kind: notification.kind,
+      recipient,
+      address,
+      messageId,
       attempts: 0,
       lastError: null,
       claimedBy: owner,
       claimedUntil,
-      event: d.event,
+      event: notification.event,
+      ...(notification.kind === 'payment-failed' ? { autobook: notification.autobook } : {}),
       createdAt: now,
       updatedAt: now,
     }));
@@ -107,12 +109,13 @@ export class DeliveryRepository {
    * when a holder outlived its lease and another sender took over). Returns the outcome that stands.
    */
   async recordOutcome(
-    delivery: { eventId: string; recipient: Recipient },
+    delivery: { eventId: string; recipient: Recipient; kind?: NotificationKind },
     status: OutcomeStatus,
     reason: string | null,
     now = new Date(),
   ): Promise<OutcomeDocument> {
-    const outcome: OutcomeDocument = { _id: deliveryId(delivery.eventId, delivery.recipient), eventId: delivery.eventId, recipient: delivery.recipient, status, reason, at: now };
+    const { eventId, recipient, kind = 'autobooked' } = delivery;
+    const outcome: OutcomeDocument = { _id: deliveryId(eventId, recipient, kind), eventId, kind, recipient, status, reason, at: now };
     try {
       await this.outcomes.collection.insertOne(outcome as never);
       return outcome;
@@ -150,8 +153,8 @@ export class DeliveryRepository {
     return removed.deletedCount === 1;
   }
 
-  async find(eventId: string, recipient: Recipient): Promise<Delivery | null> {
-    const id = deliveryId(eventId, recipient);
+  async find(eventId: string, recipient: Recipient, kind: NotificationKind = 'autobooked'): Promise<Delivery | null> {
+    const id = deliveryId(eventId, recipient, kind);
     const [claim, outcome] = await Promise.all([
       this.claims.findById(id).lean<ClaimDocument>().exec(),
       this.outcomes.findById(id).lean<OutcomeDocument>().exec(),
@@ -217,7 +220,7 @@ export class DeliveryRepository {
 }
 
 /** When an insert failed only because documents with those `_id`s were there: their indexes in the insert. */
-function duplicatesIn(error: unknown): Set<number> | null {
+export function duplicatesIn(error: unknown): Set<number> | null {
   const e = error as { code?: number; writeErrors?: { index: number; code: number }[] | { index: number; code: number } };
   const writeErrors = e.writeErrors === undefined ? [] : Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
   if (writeErrors.length > 0) return writeErrors.every((w) => w.code === 11000) ? new Set(writeErrors.map((w) => w.index)) : null;

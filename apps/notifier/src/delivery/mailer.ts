@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import nodemailer, { Transporter } from 'nodemailer';
 import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
 import type { RenderedEmail } from '../mail/email-renderer';
+import type { NotificationKind } from '../mail/notification';
 
 export type SendFailure = { kind: 'transient' | 'permanent'; reason: string };
 
@@ -31,10 +32,14 @@ export class Mailer implements OnApplicationShutdown {
     this.idDomain = /@([^>\s]+)>?\s*$/.exec(config.MAIL_FROM)?.[1] ?? 'ongoing-training.invalid';
   }
 
-  /** The same email always gets the same Message-ID, so a resend after a crash can be recognised. */
-  messageId(eventId: string, recipient: string): string {
-    const hash = createHash('sha256').update(JSON.stringify([eventId, recipient])).digest('hex').slice(0, 40);
-    return `<autobook.${hash}@${this.idDomain}>`;
+  /**
+   * The same email always gets the same Message-ID, so a resend after a crash can be recognised; an
+   * autobook's keeps the form it had before there were other kinds of email.
+   */
+  messageId(eventId: string, recipient: string, kind: NotificationKind = 'autobooked'): string {
+    const [name, parts] = kind === 'autobooked' ? ['autobook', [eventId, recipient]] : [kind, [kind, eventId, recipient]];
+    const hash = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 40);
+    return `<${name}.${hash}@${this.idDomain}>`;
   }
 
   async send(email: RenderedEmail, messageId: string): Promise<void> {

@@ -12,6 +12,7 @@ jest.mock('@nestjs/common', () => {
 jest.mock('@nestjs/core', () => ({ NestFactory: {} }));
 
 import { SessionAutobooked } from '@app/contracts';
+import { aSessionAutobookUpcoming } from '@app/contracts/testing/builders';
 import { PermanentError, TransientError } from '@app/platform';
 import { loadNotifierConfig } from '../config';
 import { EmailRenderer, RenderedEmail } from '../mail/email-renderer';
@@ -45,8 +46,8 @@ class MailerFake {
   readonly sending: Recipient[] = [];
   constructor(private readonly answer: (recipient: Recipient) => Promise<void>) {}
 
-  messageId(eventId: string, recipient: string): string {
-    return `<${eventId}.${recipient}@test>`;
+  messageId(eventId: string, recipient: string, kind: string): string {
+    return `<${eventId}.${recipient}.${kind}@test>`;
   }
 
   async send(email: RenderedEmail): Promise<void> {
@@ -82,12 +83,25 @@ function gate() {
 }
 
 describe('NotificationService.notify', () => {
+  it('sends the one email of a heads-up (R13), to the client, claimed under the heads-up kind', async () => {
+    const mailer = new MailerFake(async () => undefined);
+    const claimed: NewDelivery[] = [];
+    const ledger = new LedgerFake();
+    const claim = ledger.claim.bind(ledger);
+    ledger.claim = async (deliveries: NewDelivery[]) => (claimed.push(...deliveries), claim(deliveries));
+    const upcoming = aSessionAutobookUpcoming({ eventId: event.eventId, client: event.client, coach: event.coach });
+    await service(ledger, mailer).notify({ kind: 'autobook-upcoming', event: upcoming });
+    expect(mailer.sending).toEqual(['client']);
+    expect(claimed.map((d) => [d.notification.kind, d.recipient, d.messageId])).toEqual([['autobook-upcoming', 'client', `<${event.eventId}.client.autobook-upcoming@test>`]]);
+    expect(ledger.outcomes).toEqual([{ recipient: 'client', status: 'sent', reason: null }]);
+  });
+
   it('sends the two emails of an autobook side by side', async () => {
     const coach = gate();
     const client = gate();
     const mailer = new MailerFake((r) => (r === 'coach' ? coach : client).promise);
     const ledger = new LedgerFake();
-    const notified = service(ledger, mailer).notify(event);
+    const notified = service(ledger, mailer).notify({ kind: 'autobooked', event });
     // Both are at the SMTP server before either is answered.
     await until(() => mailer.sending.length === 2);
     client.open();
@@ -102,7 +116,7 @@ describe('NotificationService.notify', () => {
     const ledger = new LedgerFake();
     let settled = false;
     const notified = service(ledger, mailer)
-      .notify(event)
+      .notify({ kind: 'autobooked', event })
       .finally(() => (settled = true));
     await until(() => ledger.outcomes.length === 1);
     expect(ledger.outcomes).toEqual([{ recipient: 'client', status: 'failed', reason: 'refused: 550 no such mailbox' }]);
@@ -118,7 +132,7 @@ describe('NotificationService.notify', () => {
   it('sends the free email while the other is held by another instance, then has the event retried', async () => {
     const mailer = new MailerFake(async () => undefined);
     const ledger = new LedgerFake({ client: 'busy' });
-    await expect(service(ledger, mailer).notify(event)).rejects.toThrow(TransientError);
+    await expect(service(ledger, mailer).notify({ kind: 'autobooked', event })).rejects.toThrow(TransientError);
     expect(mailer.sending).toEqual(['coach']);
     expect(ledger.outcomes).toEqual([{ recipient: 'coach', status: 'sent', reason: null }]);
   });
@@ -126,7 +140,7 @@ describe('NotificationService.notify', () => {
   it('fails the event again, without sending, when an email was given up on earlier; sends nothing already sent', async () => {
     const mailer = new MailerFake(async () => undefined);
     const ledger = new LedgerFake({ coach: 'already-sent', client: { failed: 'refused: 550 gone' } });
-    await expect(service(ledger, mailer).notify(event)).rejects.toThrow(`client <${event.client.email}>: refused: 550 gone`);
+    await expect(service(ledger, mailer).notify({ kind: 'autobooked', event })).rejects.toThrow(`client <${event.client.email}>: refused: 550 gone`);
     expect(mailer.sending).toEqual([]);
     expect(ledger.outcomes).toEqual([]);
   });

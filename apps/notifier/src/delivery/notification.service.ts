@@ -1,13 +1,13 @@
-import { SessionAutobooked } from '@app/contracts';
 import { PermanentError, TransientError, backoffDelay } from '@app/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
-import { EmailRenderer, RenderedEmail } from '../mail/email-renderer';
+import { EmailRenderer, RenderOptions, RenderedEmail } from '../mail/email-renderer';
+import { Notification, NotificationKind, notificationKey } from '../mail/notification';
 import { NotifierMetrics } from '../observability/notifier.metrics';
 import { ClaimResult, DeliveryRepository, NewDelivery } from './delivery.repository';
-import { Recipient, deliveryId } from './delivery.schema';
+import { Recipient, deliveryId, notificationOf } from './delivery.schema';
 import { Mailer } from './mailer';
 
 /** How long a claim on an email holds while its sender works on it. */
@@ -16,10 +16,10 @@ const LEASE_MS = 5 * 60 * 1000;
 export type DeliveryOutcome = 'sent' | 'already-sent' | { failed: string };
 
 /**
- * Sends the two emails of an autobook (R9), side by side, each exactly once per (eventId, recipient):
- * claimed in the ledger first, sent with a deterministic Message-ID, then its outcome recorded. Transient
- * SMTP failures are retried with bounded backoff; what still fails is recorded in the ledger and
- * dead-lettered.
+ * Sends the emails of a notification (an autobook's two, R9; a heads-up's one, R13; a void's two, R15; a
+ * failed payment's two, R16), side by side, each exactly once per (kind, key, recipient): claimed in the
+ * ledger first, sent with a deterministic Message-ID, then its outcome recorded. Transient SMTP failures
+ * are retried with bounded backoff; what still fails is recorded in the ledger and dead-lettered.
  */
 @Injectable()
 export class NotificationService implements BeforeApplicationShutdown {
@@ -37,20 +37,19 @@ export class NotificationService implements BeforeApplicationShutdown {
     private readonly metrics: NotifierMetrics,
   ) {}
 
-  /** Both emails of one autobook. Throws PermanentError (dead letter) when either could not be sent. */
-  async notify(event: SessionAutobooked, heartbeat: () => Promise<void> = async () => undefined): Promise<void> {
-    let emails: { coach: RenderedEmail; client: RenderedEmail };
+  /** Every email of one notification. Throws PermanentError (dead letter) when one could not be sent. */
+  async notify(notification: Notification, heartbeat: () => Promise<void> = async () => undefined): Promise<void> {
+    let emails: { recipient: Recipient; email: RenderedEmail }[];
     try {
-      emails = this.renderer.render(event, { preferencesUrl: this.config.PREFERENCES_URL });
+      emails = this.renderer.renderAll(notification, this.links());
     } catch (error) {
       throw new PermanentError('RENDER_FAILED', (error as Error).message);
     }
-    const recipients = ['coach', 'client'] as const;
-    const deliveries = recipients.map((recipient) => this.newDelivery(event, recipient, emails[recipient]));
+    const deliveries = emails.map(({ recipient, email }) => this.newDelivery(notification, recipient, email));
     const claims = await this.ledger.claim(deliveries, this.owner, LEASE_MS);
     // Each email runs to its end (sent, given up on, handed back) whatever happens to the other, so that
-    // both outcomes are in the ledger before the event is retried or dead-lettered.
-    const settled = await Promise.allSettled(recipients.map((recipient, i) => this.send(deliveries[i], claims[i], emails[recipient], heartbeat)));
+    // every outcome is in the ledger before the event is retried or dead-lettered.
+    const settled = await Promise.allSettled(emails.map(({ email }, i) => this.send(deliveries[i], claims[i], email, heartbeat)));
     const thrown = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (thrown) throw thrown.reason;
     const failures: string[] = [];
@@ -58,29 +57,35 @@ export class NotificationService implements BeforeApplicationShutdown {
       // An email given up on earlier fails the event again: the consumer re-applies an event that failed
       // (to isolate it) and a replay re-reads it, and either must dead-letter it, not commit it as done.
       const outcome = (s as PromiseFulfilledResult<DeliveryOutcome>).value;
-      if (typeof outcome === 'object') failures.push(`${recipients[i]} <${emails[recipients[i]].to.address}>: ${outcome.failed}`);
+      if (typeof outcome === 'object') failures.push(`${emails[i].recipient} <${emails[i].email.to.address}>: ${outcome.failed}`);
     });
     if (failures.length > 0) throw new PermanentError('DELIVERY_FAILED', failures.join('; '));
   }
 
   /** Sends one email unless the ledger says it was sent or already given up on. */
-  async deliver(event: SessionAutobooked, recipient: Recipient, email: RenderedEmail, heartbeat: () => Promise<void> = async () => undefined): Promise<DeliveryOutcome> {
-    const delivery = this.newDelivery(event, recipient, email);
+  async deliver(notification: Notification, recipient: Recipient, email: RenderedEmail, heartbeat: () => Promise<void> = async () => undefined): Promise<DeliveryOutcome> {
+    const delivery = this.newDelivery(notification, recipient, email);
     const [claim] = await this.ledger.claim([delivery], this.owner, LEASE_MS);
     return this.send(delivery, claim, email, heartbeat);
   }
 
-  private newDelivery(event: SessionAutobooked, recipient: Recipient, email: RenderedEmail): NewDelivery {
-    return { event, recipient, address: email.to.address, messageId: this.mailer.messageId(event.eventId, recipient) };
+  private links(): RenderOptions {
+    return { preferencesUrl: this.config.PREFERENCES_URL, paymentMethodUrl: this.config.PAYMENT_METHOD_URL };
+  }
+
+  private newDelivery(notification: Notification, recipient: Recipient, email: RenderedEmail): NewDelivery {
+    return { notification, recipient, address: email.to.address, messageId: this.mailer.messageId(notificationKey(notification), recipient, notification.kind) };
   }
 
   private async send(delivery: NewDelivery, claim: ClaimResult, email: RenderedEmail, heartbeat: () => Promise<void>): Promise<DeliveryOutcome> {
-    const { event, recipient, messageId } = delivery;
-    const id = deliveryId(event.eventId, recipient);
+    const { notification, recipient, messageId } = delivery;
+    const { kind, event } = notification;
+    const key = { eventId: notificationKey(notification), recipient, kind };
+    const id = deliveryId(key.eventId, recipient, kind);
     if (claim === 'already-sent') return 'already-sent';
     if (claim === 'busy') throw new TransientError(`email ${id} is being sent by another instance`);
     if (typeof claim === 'object') return claim;
-    const log = { eventId: event.eventId, clientId: event.clientId, coachId: event.coachId, recipient };
+    const log = { kind, eventId: event.eventId, clientId: event.clientId, coachId: event.coachId, recipient };
     for (let attempt = 1; ; attempt++) {
       const started = process.hrtime.bigint();
       try {
@@ -91,7 +96,7 @@ export class NotificationService implements BeforeApplicationShutdown {
         const exhausted = attempt >= this.config.SMTP_MAX_ATTEMPTS;
         if (failure.kind === 'permanent' || exhausted) {
           const reason = failure.kind === 'permanent' ? `refused: ${failure.reason}` : `gave up after ${attempt} attempts: ${failure.reason}`;
-          const recorded = await this.ledger.recordOutcome({ eventId: event.eventId, recipient }, 'failed', reason);
+          const recorded = await this.ledger.recordOutcome(key, 'failed', reason);
           if (recorded.status === 'sent') return 'already-sent';
           this.logger.warn({ message: 'email not sent', ...log, reason });
           return { failed: recorded.reason ?? reason };
@@ -110,7 +115,7 @@ export class NotificationService implements BeforeApplicationShutdown {
       }
       this.metrics.emailSendSeconds.observe({ recipient }, Number(process.hrtime.bigint() - started) / 1e9);
       // The one window: a crash here resends after the lease, with the same Message-ID.
-      await this.ledger.recordOutcome({ eventId: event.eventId, recipient }, 'sent', null);
+      await this.ledger.recordOutcome(key, 'sent', null);
       this.metrics.emailsSent.inc({ recipient });
       this.logger.log({ message: 'email sent', ...log, attempt });
       return 'sent';
@@ -121,13 +126,15 @@ export class NotificationService implements BeforeApplicationShutdown {
     this.stopping.abort();
   }
 
-  /** Ops: sends a failed email again, from the event kept in the ledger. */
-  async resend(eventId: string, recipient: Recipient): Promise<DeliveryOutcome> {
-    const delivery = await this.ledger.find(eventId, recipient);
-    if (!delivery) throw new Error(`no delivery of ${recipient} email for event ${eventId} in the ledger`);
+  /** Ops: sends a failed email again, from the notification kept in the ledger. */
+  async resend(eventId: string, recipient: Recipient, kind: NotificationKind = 'autobooked'): Promise<DeliveryOutcome> {
+    const delivery = await this.ledger.find(eventId, recipient, kind);
+    if (!delivery) throw new Error(`no delivery of ${recipient} ${kind} email for ${eventId} in the ledger`);
     if (delivery.status === 'sent') return 'already-sent';
-    await this.ledger.reopen(deliveryId(eventId, recipient));
-    const emails = this.renderer.render(delivery.event, { preferencesUrl: this.config.PREFERENCES_URL });
-    return this.deliver(delivery.event, recipient, emails[recipient]);
+    await this.ledger.reopen(deliveryId(eventId, recipient, kind));
+    const notification = notificationOf(delivery);
+    const email = this.renderer.renderAll(notification, this.links()).find((e) => e.recipient === recipient);
+    if (!email) throw new Error(`a ${kind} notification has no ${recipient} email`);
+    return this.deliver(notification, recipient, email.email);
   }
 }

@@ -63,6 +63,8 @@ describe('EmailRenderer', () => {
       ['session.completed', /last available session was just marked as complete/, /you marked their last available session as complete/],
       ['package.booked', /now that your package has been recorded/, /now that their package with you has been recorded/],
       ['enrollment', /You just turned on the Ongoing Training option/, /just turned on the Ongoing Training option with you/],
+      ['resume', /Your pause of Ongoing Training with Dana Reyes has ended/, /Sam Lee's pause of Ongoing Training with you has ended/],
+      ['payment.succeeded', /Your payment for an earlier session with Dana Reyes has gone through/, /Sam Lee's payment for an earlier session with you has gone through/],
     ] as const)('%s', (type, forClient, forCoach) => {
       const { coach, client } = render(aSessionAutobooked({ trigger: { type } }));
       expect(client.text).toMatch(forClient);

@@ -1,17 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
-import { SessionAutobooked, describeIssues, sessionAutobookedSchema } from '@app/contracts';
+import { SessionAutobooked } from '@app/contracts';
 import { formatMoney } from './money-format';
+import { Notification, NotificationKind, RECIPIENTS, Recipient, contactsOf, problemsOf } from './notification';
 
 /** Where nest-cli copies the templates: next to the compiled `mail/` folder, in source and in `dist/`. */
 export const DEFAULT_TEMPLATES_DIR = path.join(__dirname, '..', 'templates');
 
-/** The emails of R9, one file set per email: `<name>.subject.hbs`, `<name>.html.hbs`, `<name>.text.hbs`. */
-export const EMAIL_TEMPLATES = ['coach-autobooked', 'client-autobooked'] as const;
-export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+/** One file set per email, `<recipient>-<kind>`: `<name>.subject.hbs`, `<name>.html.hbs`, `<name>.text.hbs`. */
+export const EMAIL_TEMPLATES = (Object.entries(RECIPIENTS) as [NotificationKind, readonly Recipient[]][]).flatMap(([kind, recipients]) =>
+  recipients.map((recipient) => templateName(kind, recipient)),
+);
+export type EmailTemplate = `${Recipient}-${NotificationKind}`;
 
-export type Audience = 'coach' | 'client';
+export type Audience = Recipient;
 
 export interface RenderedEmail {
   to: { name: string; address: string };
@@ -20,9 +23,14 @@ export interface RenderedEmail {
   text: string;
 }
 
+/** The emails of one notification, in the order of its recipients. */
+export type RenderedEmails = { recipient: Recipient; email: RenderedEmail }[];
+
 export interface RenderOptions {
-  /** The page where the client manages Ongoing Training (PREFERENCES_URL). */
+  /** The page where the client manages Ongoing Training, pause included (PREFERENCES_URL). */
   preferencesUrl: string;
+  /** The page where the client updates their payment method (PAYMENT_METHOD_URL); failed payments need it. */
+  paymentMethodUrl?: string;
 }
 
 // strict: a template that names a value which is not there throws instead of sending a blank.
@@ -30,12 +38,27 @@ export const HTML_COMPILE_OPTIONS: CompileOptions = { strict: true };
 // Subjects and text parts are not HTML: escaping them would show `&amp;` to the reader.
 export const TEXT_COMPILE_OPTIONS: CompileOptions = { strict: true, noEscape: true };
 
-/** The data every template sees. Built once per email from the event; nothing else reaches a template. */
-export interface EmailView {
+/** One row of the details box: `Rate  USD 80.00 per session`. */
+export interface DetailRow {
+  label: string;
+  /** The label with its colon, padded so that the values of the text part line up. */
+  labelText: string;
+  value: string;
+}
+
+/** The data every template sees. Built once per email from the notification; nothing else reaches a template. */
+export interface BaseView {
   audience: Audience;
   recipient: { name: string };
   client: { name: string };
   coach: { name: string };
+  preferencesUrl: string;
+  /** Only in the HTML and text parts: the subject rendered before them. */
+  subject?: string;
+}
+
+/** R9: one more session was booked. */
+export interface AutobookedView extends BaseView {
   /** The per-session rate, formatted for its currency (`USD 80.00`). */
   rate: string;
   /** The n-th autobook of this pair. */
@@ -43,10 +66,36 @@ export interface EmailView {
   /** When the session was booked, in UTC (`24 Nov 2026, 18:30 UTC`). */
   bookedAt: string;
   trigger: { type: SessionAutobooked['trigger']['type'] };
-  preferencesUrl: string;
-  /** Only in the HTML and text parts: the subject rendered before them. */
-  subject?: string;
 }
+
+/** R13: the next completion books one more. */
+export interface UpcomingView extends BaseView {
+  rate: string;
+  details: DetailRow[];
+}
+
+/** R15: an autobook was cancelled because the completion that triggered it was undone. */
+export interface VoidedView extends BaseView {
+  rate: string;
+  sequence: number;
+  /** The session whose completion was undone. */
+  sessionId: string;
+  details: DetailRow[];
+}
+
+/** R16: the payment for an autobook failed. */
+export interface PaymentFailedView extends BaseView {
+  /** What the payment was for: the autobook's rate. */
+  amount: string;
+  sequence: number;
+  bookedAt: string;
+  /** What the payment provider said, when it said something. */
+  providerReason: string | null;
+  paymentMethodUrl: string;
+  details: DetailRow[];
+}
+
+export type EmailView = AutobookedView | UpcomingView | VoidedView | PaymentFailedView;
 
 interface CompiledEmail {
   subject: HandlebarsTemplateDelegate<EmailView>;
@@ -62,9 +111,10 @@ export class EmailTemplateError extends Error {
 }
 
 /**
- * Renders the two R9 emails of a `session.autobooked` event. Every template is read and parsed once, at
- * construction, on a Handlebars instance of its own: the partials and helpers registered here cannot leak
- * into, or be overridden by, any other code using the global Handlebars.
+ * Renders the emails of every notification: an autobook (R9), a heads-up (R13), a void (R15), a failed
+ * payment (R16). Every template is read and parsed once, at construction, on a Handlebars instance of its
+ * own: the partials and helpers registered here cannot leak into, or be overridden by, any other code
+ * using the global Handlebars.
  */
 export class EmailRenderer {
   private readonly hbs = Handlebars.create();
@@ -73,24 +123,28 @@ export class EmailRenderer {
   constructor(private readonly templatesDir: string = DEFAULT_TEMPLATES_DIR) {
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     this.registerPartials();
-    this.emails = {
-      'coach-autobooked': this.loadEmail('coach-autobooked'),
-      'client-autobooked': this.loadEmail('client-autobooked'),
-    };
+    this.emails = Object.fromEntries(EMAIL_TEMPLATES.map((name) => [name, this.loadEmail(name)])) as Record<EmailTemplate, CompiledEmail>;
   }
 
+  /** The two R9 emails of a `session.autobooked` event. */
   render(event: SessionAutobooked, opts: RenderOptions): { coach: RenderedEmail; client: RenderedEmail } {
+    const emails = this.renderAll({ kind: 'autobooked', event }, opts);
+    return { coach: emailTo(emails, 'coach'), client: emailTo(emails, 'client') };
+  }
+
+  /** Every email of a notification, one per recipient of its kind. */
+  renderAll(notification: Notification, opts: RenderOptions): RenderedEmails {
     // The consumer validates too; checking again here means no path (preview, replay tool) renders junk.
-    const parsed = sessionAutobookedSchema.safeParse(event);
-    if (!parsed.success) {
-      throw new EmailTemplateError(`cannot render ${event?.eventId ?? 'event'}: ${describeIssues(parsed.error)}`);
+    const problems = problemsOf(notification);
+    if (problems !== null) {
+      throw new EmailTemplateError(`cannot render ${notification?.event?.eventId ?? 'event'}: ${problems}`);
     }
-    const valid = parsed.data;
-    const preferencesUrl = checkPreferencesUrl(opts.preferencesUrl);
-    return {
-      coach: this.renderOne('coach-autobooked', toView(valid, 'coach', preferencesUrl), valid.coach.email),
-      client: this.renderOne('client-autobooked', toView(valid, 'client', preferencesUrl), valid.client.email),
-    };
+    const links = { preferencesUrl: checkLink('preferencesUrl', opts.preferencesUrl), paymentMethodUrl: opts.paymentMethodUrl };
+    const contacts = contactsOf(notification);
+    return RECIPIENTS[notification.kind].map((recipient) => ({
+      recipient,
+      email: this.renderOne(templateName(notification.kind, recipient), toView(notification, recipient, links), contacts[recipient].email),
+    }));
   }
 
   private renderOne(name: EmailTemplate, view: EmailView, address: string): RenderedEmail {
@@ -150,20 +204,78 @@ export class EmailRenderer {
   }
 }
 
-function toView(event: SessionAutobooked, audience: Audience, preferencesUrl: string): EmailView {
-  const client = { name: singleLine(event.client.name) };
-  const coach = { name: singleLine(event.coach.name) };
-  return {
-    audience,
-    recipient: audience === 'coach' ? coach : client,
-    client,
-    coach,
-    rate: formatMoney(event.rate),
-    sequence: event.sequence,
-    bookedAt: formatUtc(event.occurredAt),
-    trigger: { type: event.trigger.type },
-    preferencesUrl,
-  };
+function templateName(kind: NotificationKind, recipient: Recipient): EmailTemplate {
+  return `${recipient}-${kind}`;
+}
+
+function emailTo(emails: RenderedEmails, recipient: Recipient): RenderedEmail {
+  const found = emails.find((e) => e.recipient === recipient);
+  if (!found) throw new EmailTemplateError(`no ${recipient} email`);
+  return found.email;
+}
+
+function toView(notification: Notification, audience: Audience, links: { preferencesUrl: string; paymentMethodUrl?: string }): EmailView {
+  const contacts = contactsOf(notification);
+  const client = { name: singleLine(contacts.client.name) };
+  const coach = { name: singleLine(contacts.coach.name) };
+  const base: BaseView = { audience, recipient: audience === 'coach' ? coach : client, client, coach, preferencesUrl: links.preferencesUrl };
+  const other = audience === 'coach' ? ['Client', client.name] : ['Coach', coach.name];
+  switch (notification.kind) {
+    case 'autobooked': {
+      const { event } = notification;
+      return { ...base, rate: formatMoney(event.rate), sequence: event.sequence, bookedAt: formatUtc(event.occurredAt), trigger: { type: event.trigger.type } };
+    }
+    case 'autobook-upcoming': {
+      const { event } = notification;
+      const rate = formatMoney(event.rate);
+      return {
+        ...base,
+        rate,
+        details: detailRows([other, ['Sessions to book', '1'], ['Rate', `${rate} per session`], ['Ongoing Training', `automatic booking no. ${event.sequence}`]]),
+      };
+    }
+    case 'autobook-voided': {
+      const { event } = notification;
+      const rate = formatMoney(event.rate);
+      const sessionId = singleLine(event.reason.sessionId);
+      return {
+        ...base,
+        rate,
+        sequence: event.sequence,
+        sessionId,
+        details: detailRows([
+          other,
+          ['Cancelled', `automatic booking no. ${event.sequence}, 1 session at ${rate}`],
+          ['Why', `the completion of session ${sessionId} was undone`],
+          ['Cancelled on', formatUtc(event.occurredAt)],
+        ]),
+      };
+    }
+    case 'payment-failed': {
+      const { event, autobook } = notification;
+      const amount = formatMoney(autobook.rate);
+      const bookedAt = formatUtc(autobook.occurredAt);
+      return {
+        ...base,
+        amount,
+        sequence: autobook.sequence,
+        bookedAt,
+        providerReason: audience === 'client' && event.reason !== undefined ? singleLine(event.reason) : null,
+        paymentMethodUrl: checkLink('paymentMethodUrl', links.paymentMethodUrl),
+        details: detailRows([
+          other,
+          ['Session', `automatic booking no. ${autobook.sequence}, booked on ${bookedAt}`],
+          ['Amount', amount],
+          ['Payment failed on', formatUtc(event.occurredAt)],
+        ]),
+      };
+    }
+  }
+}
+
+function detailRows(rows: string[][]): DetailRow[] {
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  return rows.map(([label, value]) => ({ label, labelText: `${label}:`.padEnd(width), value }));
 }
 
 // C0 and C1 controls (CR, LF, TAB, NUL, ESC, DEL, NEL...) and the Unicode line and paragraph separators.
@@ -184,15 +296,17 @@ function checkAddress(address: string): string {
   return address;
 }
 
-function checkPreferencesUrl(url: string): string {
+/** A link of the emails: an absolute http(s) URL (config checks at boot that production ones are https). */
+function checkLink(name: string, url: string | undefined): string {
+  if (url === undefined) throw new EmailTemplateError(`${name} is needed for this email`);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new EmailTemplateError(`preferencesUrl is not an absolute URL: ${JSON.stringify(url)}`);
+    throw new EmailTemplateError(`${name} is not an absolute URL: ${JSON.stringify(url)}`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new EmailTemplateError(`preferencesUrl must be http(s), got ${parsed.protocol}`);
+    throw new EmailTemplateError(`${name} must be http(s), got ${parsed.protocol}`);
   }
   return url;
 }

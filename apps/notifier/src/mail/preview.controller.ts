@@ -1,6 +1,7 @@
 import { Controller, Get, Header, NotFoundException, Param } from '@nestjs/common';
 import { EmailRenderer } from './email-renderer';
-import { PREVIEW_PREFERENCES_URL, SAMPLE_EVENTS } from './preview';
+import { PREVIEW_LINKS, PREVIEW_SAMPLES } from './preview';
+import { RECIPIENTS } from './notification';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -12,8 +13,8 @@ export class PreviewController {
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   index(): string {
-    const links = SAMPLE_EVENTS.flatMap((s) =>
-      ['coach', 'client'].map((who) => `<li><a href="/preview/${encodeURIComponent(s.name)}/${who}">${escapeHtml(s.name)}: ${who}</a> ${escapeHtml(s.description)}</li>`),
+    const links = PREVIEW_SAMPLES.flatMap((s) =>
+      RECIPIENTS[s.notification.kind].map((who) => `<li><a href="/preview/${encodeURIComponent(s.name)}/${who}">${escapeHtml(s.name)}: ${who}</a> ${escapeHtml(s.description)}</li>`),
     ).join('');
     return `<!doctype html><meta charset="utf-8"><title>Email previews</title><h1>Email previews</h1><ul>${links}</ul>`;
   }
@@ -21,8 +22,9 @@ export class PreviewController {
   @Get(':sample/:recipient')
   @Header('Content-Type', 'text/html; charset=utf-8')
   show(@Param('sample') name: string, @Param('recipient') recipient: string): string {
-    const sample = SAMPLE_EVENTS.find((s) => s.name === name);
-    if (!sample || (recipient !== 'coach' && recipient !== 'client')) throw new NotFoundException();
-    return this.renderer.render(sample.event, { preferencesUrl: PREVIEW_PREFERENCES_URL })[recipient].html;
+    const sample = PREVIEW_SAMPLES.find((s) => s.name === name);
+    const email = sample && this.renderer.renderAll(sample.notification, PREVIEW_LINKS).find((e) => e.recipient === recipient);
+    if (!email) throw new NotFoundException();
+    return email.email.html;
   }
 }

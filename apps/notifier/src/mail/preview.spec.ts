@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TRIGGER_TYPES, sessionAutobookedSchema } from '@app/contracts';
-import { SAMPLE_EVENTS, writePreviews } from './preview';
+import { RECIPIENTS } from './notification';
+import { PREVIEW_SAMPLES, SAMPLE_EVENTS, writePreviews } from './preview';
 
 describe('email previews', () => {
   let dir: string;
@@ -17,13 +18,24 @@ describe('email previews', () => {
     expect(SAMPLE_EVENTS.some((s) => s.event.client.name.includes('<script>'))).toBe(true);
   });
 
-  it('writes every sample with every email as HTML and text, and an index linking them', () => {
+  it('has a sample of every kind of email, and one with hostile names for each', () => {
+    const kinds = new Set(PREVIEW_SAMPLES.map((s) => s.notification.kind));
+    expect(kinds).toEqual(new Set(Object.keys(RECIPIENTS)));
+    for (const kind of kinds) {
+      const hostile = PREVIEW_SAMPLES.filter((s) => s.notification.kind === kind && JSON.stringify(s.notification).includes('<script>'));
+      expect([kind, hostile.length > 0]).toEqual([kind, true]);
+    }
+  });
+
+  it('writes every sample with each of its emails as HTML and text, and an index linking them', () => {
     const out = path.join(dir, 'nested', 'out');
     const written = writePreviews(out);
 
-    const expected = SAMPLE_EVENTS.flatMap((s) =>
-      ['coach', 'client'].flatMap((who) => [`${s.name}-${who}.html`, `${s.name}-${who}.txt`]),
+    const expected = PREVIEW_SAMPLES.flatMap((s) =>
+      RECIPIENTS[s.notification.kind].flatMap((who) => [`${s.name}-${who}.html`, `${s.name}-${who}.txt`]),
     );
+    expect(expected).toContain('upcoming-usd-client.html');
+    expect(expected).not.toContain('upcoming-usd-coach.html');
     expect(written.map((f) => path.relative(out, f))).toEqual([...expected, 'index.html']);
     expect(fs.readdirSync(out).sort()).toEqual([...expected, 'index.html'].sort());
 

@@ -22,13 +22,20 @@ export class NotifierMetrics {
 
   readonly deadLetters = new Counter({
     name: 'notifier_dead_letters_total',
-    help: 'session.autobooked messages moved to the dead-letter topic',
+    help: 'Messages moved to a dead-letter topic (bad input, emails given up on, failed payments of unknown autobooks)',
+    registers: [this.registry],
+  });
+
+  readonly retries = new Counter({
+    name: 'notifier_event_retries_total',
+    help: 'Events tried again, by topic and why: waiting (a failed payment whose autobook has not been seen yet), transient (database, broker or SMTP away), unexpected',
+    labelNames: ['topic', 'kind'] as const,
     registers: [this.registry],
   });
 
   readonly eventsHandled = new Counter({
     name: 'notifier_events_handled_total',
-    help: 'session.autobooked events whose emails were all sent or already sent',
+    help: 'Events (autobooks, heads-ups, voids, failed payments) whose emails were all sent or already sent',
     registers: [this.registry],
   });
 
@@ -42,7 +49,7 @@ export class NotifierMetrics {
 
   readonly handleSeconds = new Histogram({
     name: 'notifier_handle_seconds',
-    help: 'Time to handle one session.autobooked event (both emails)',
+    help: 'Time to handle one event (all its emails)',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });

@@ -2,7 +2,7 @@ import { DLQ_HEADERS, EventMap, ParseResult, parseEvent } from '@app/contracts';
 import { LoggerService } from '@nestjs/common';
 import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { backoffDelay, delay } from '../backoff';
-import { PermanentError, isTransient } from '../errors';
+import { PermanentError, WaitingError, isTransient } from '../errors';
 import { EventPublisher } from './event-publisher';
 import { TopicNames } from './topic-names';
 
@@ -205,7 +205,10 @@ export class InboundConsumer {
         if (error instanceof PermanentError) return { reason: `${error.code}: ${error.message}` };
         const first = items[0].meta;
         this.options.observer?.retrying?.(route.contract, error, attempt);
-        if (isTransient(error)) {
+        if (error instanceof WaitingError) {
+          // An input early for another one: neither the database nor the broker is away.
+          this.options.logger.log({ message: 'waiting, retrying', reason: error.message, attempt, ...first, messages: items.length });
+        } else if (isTransient(error)) {
           this.lastTransientError = { at: Date.now(), message: String(error) };
           this.options.logger.warn({ message: 'transient failure, retrying', error: String(error), attempt, ...first, messages: items.length });
         } else {

@@ -1,0 +1,35 @@
+import { SessionAutobooked } from '@app/contracts';
+import { ensureCollections, modelOf } from '@app/platform/mongo/mongo-connection';
+import { Inject, Injectable } from '@nestjs/common';
+import { Connection, Model } from 'mongoose';
+import { AUTOBOOKS_COLLECTION, AutobookDocument, autobookSchema } from './autobook.schema';
+import { NOTIFIER_MONGO, duplicatesIn } from './delivery.repository';
+
+/** The autobooks the notifier has seen, by eventId: one insert each (a replay's is refused by `_id`). */
+@Injectable()
+export class AutobookRepository {
+  private readonly autobooks: Model<AutobookDocument>;
+
+  constructor(@Inject(NOTIFIER_MONGO) connection: Connection) {
+    this.autobooks = modelOf<AutobookDocument>(connection, AUTOBOOKS_COLLECTION, autobookSchema);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await ensureCollections([this.autobooks]);
+  }
+
+  async record(autobook: SessionAutobooked, now = new Date()): Promise<void> {
+    const doc: AutobookDocument = { _id: autobook.eventId, clientId: autobook.clientId, coachId: autobook.coachId, event: autobook, recordedAt: now };
+    try {
+      await this.autobooks.collection.insertOne(doc as never);
+    } catch (error) {
+      // Seen before (a redelivery, a replay): the same eventId always carries the same autobook.
+      if (!duplicatesIn(error)) throw error;
+    }
+  }
+
+  async find(eventId: string): Promise<SessionAutobooked | null> {
+    const doc = await this.autobooks.findById(eventId).lean<AutobookDocument>().exec();
+    return doc?.event ?? null;
+  }
+}
