@@ -1,5 +1,5 @@
-import { SessionAutobooked, TOPICS, Topic, PackageBooked, SessionCompleted } from '@app/contracts';
-import { aPackageBooked, aSessionCompleted } from '@app/contracts/testing/builders';
+import { EventMap, INPUT_TOPICS, PackageBooked, PaymentFailed, PaymentSucceeded, SessionAutobooked, SessionCompleted, SessionCompletionReverted, TOPICS, Topic } from '@app/contracts';
+import { aPackageBooked, aPaymentFailed, aPaymentSucceeded, aSessionCompleted, aSessionCompletionReverted } from '@app/contracts/testing/builders';
 import { AppProcess } from './apps';
 import { tokenFor, TEST_JWT_SECRET } from './jwt';
 import { KafkaProbe, SeenMessage } from './kafka';
@@ -23,11 +23,10 @@ export class OngoingTrainingHarness {
   static async create(label: string, options: { partitions?: number } = {}): Promise<OngoingTrainingHarness> {
     const harness = new OngoingTrainingHarness(`${runId(label)}.`, runId(`ot-${label}`).slice(0, 60), runId('group'));
     const partitions = options.partitions ?? 3;
-    await harness.probe.createTopics(
-      [TOPICS.PACKAGE_BOOKED, TOPICS.SESSION_COMPLETED, TOPICS.SESSION_AUTOBOOKED, `${TOPICS.PACKAGE_BOOKED}.dlq`, `${TOPICS.SESSION_COMPLETED}.dlq`].map((t) => harness.prefix + t),
-      partitions,
-    );
-    await harness.probe.watch([harness.topic(TOPICS.SESSION_AUTOBOOKED), harness.topic(`${TOPICS.PACKAGE_BOOKED}.dlq`), harness.topic(`${TOPICS.SESSION_COMPLETED}.dlq`)]);
+    const outputs = [TOPICS.SESSION_AUTOBOOKED, TOPICS.SESSION_AUTOBOOK_UPCOMING, TOPICS.SESSION_AUTOBOOK_VOIDED];
+    const deadLetters = INPUT_TOPICS.map((t) => `${t}.dlq`);
+    await harness.probe.createTopics([...INPUT_TOPICS, ...outputs, ...deadLetters].map((t) => harness.prefix + t), partitions);
+    await harness.probe.watch([...outputs, ...deadLetters].map((t) => harness.topic(t)));
     return harness;
   }
 
@@ -62,6 +61,28 @@ export class OngoingTrainingHarness {
 
   async complete(...sessions: SessionCompleted[]): Promise<void> {
     await this.probe.produceEvents(this.topic(TOPICS.SESSION_COMPLETED), sessions);
+  }
+
+  /** Produces events of any input topic, keyed by their clientId. */
+  async send<T extends keyof EventMap>(topic: T, ...events: EventMap[T][]): Promise<void> {
+    await this.probe.produceEvents(this.topic(topic), events as never[]);
+  }
+
+  /** What the service published on one of its output topics, distinct by eventId. */
+  published<T extends keyof EventMap>(topic: T, clientId?: string): EventMap[T][] {
+    const all = this.probe
+      .messages(this.topic(topic))
+      .map((m) => m.json<EventMap[T] & { eventId: string; clientId: string }>())
+      .filter((e) => clientId === undefined || e.clientId === clientId);
+    return [...new Map(all.map((e) => [e.eventId, e])).values()];
+  }
+
+  /** Every message on an output topic, duplicates included. */
+  messages(topic: Topic, clientId?: string): unknown[] {
+    return this.probe
+      .messages(this.topic(topic))
+      .map((m) => m.json<{ clientId: string }>())
+      .filter((e) => clientId === undefined || e.clientId === clientId);
   }
 
   autobooks(clientId?: string): SessionAutobooked[] {
@@ -133,5 +154,11 @@ export function aPair(label = 'pair') {
       const sessionId = overrides.sessionId ?? next('ses');
       return aSessionCompleted({ clientId, coachId, sessionId, eventId: next('evt'), ...overrides });
     },
+    completionReverted: (sessionId: string, overrides: Partial<SessionCompletionReverted> = {}) =>
+      aSessionCompletionReverted({ clientId, coachId, sessionId, eventId: next('evt'), ...overrides }),
+    paymentFailed: (autobookEventId: string, overrides: Partial<PaymentFailed> = {}) =>
+      aPaymentFailed({ clientId, coachId, autobookEventId, eventId: next('evt'), ...overrides }),
+    paymentSucceeded: (autobookEventId: string, overrides: Partial<PaymentSucceeded> = {}) =>
+      aPaymentSucceeded({ clientId, coachId, autobookEventId, eventId: next('evt'), ...overrides }),
   };
 }

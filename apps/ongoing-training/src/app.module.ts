@@ -10,10 +10,11 @@ import { OpenApiController } from './http/openapi.controller';
 import { ConsumerLagMonitor } from './observability/consumer-lag.monitor';
 import { RenewalMetrics } from './observability/renewal.metrics';
 import { AutobookOutbox } from './renewal/autobook.outbox';
-import { Clock } from './renewal/clock';
+import { CLOCK_OFFSET_FILE, Clock } from './renewal/clock';
 import { MONGO_CONNECTION, PairRepository } from './renewal/pair.repository';
 import { RenewalConsumer } from './renewal/renewal.consumer';
 import { RenewalService } from './renewal/renewal.service';
+import { PauseScheduler } from './renewal/pause.scheduler';
 
 @Module({})
 export class OngoingTrainingModule implements OnApplicationShutdown {
@@ -29,7 +30,7 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
       providers: [
         { provide: ONGOING_TRAINING_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorsFilter },
-        ...kafkaProviders(ONGOING_TRAINING_CONFIG, { uses: [...INPUT_TOPICS, TOPICS.SESSION_AUTOBOOKED], consumes: [...INPUT_TOPICS] }),
+        ...kafkaProviders(ONGOING_TRAINING_CONFIG, { uses: [...INPUT_TOPICS, TOPICS.SESSION_AUTOBOOKED, TOPICS.SESSION_AUTOBOOK_UPCOMING, TOPICS.SESSION_AUTOBOOK_VOIDED], consumes: [...INPUT_TOPICS] }),
         {
           provide: MONGO_CONNECTION,
           useFactory: () => connectMongo(config.MONGODB_URI),
@@ -47,6 +48,7 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
         },
         RenewalMetrics,
         { provide: METRICS_REGISTRY, inject: [RenewalMetrics], useFactory: (m: RenewalMetrics) => m.registry },
+        { provide: CLOCK_OFFSET_FILE, useValue: config.CLOCK_OFFSET_FILE },
         Clock,
         {
           provide: AutobookOutbox,
@@ -58,6 +60,15 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
           },
         },
         RenewalService,
+        {
+          provide: PauseScheduler,
+          inject: [RenewalService, PairRepository, Clock, RenewalMetrics],
+          useFactory: (renewals: RenewalService, pairs: PairRepository, clock: Clock, metrics: RenewalMetrics) => {
+            const scheduler = new PauseScheduler(renewals, pairs, clock, metrics);
+            scheduler.configure(config.PAUSE_CHECK_MS);
+            return scheduler;
+          },
+        },
         RenewalConsumer,
         ConsumerLagMonitor,
         {

@@ -17,6 +17,10 @@ const schema = z
     APPLY_PARTITIONS_CONCURRENTLY: env.int(3, 1, 64),
     /** After a failed publish, how often the autobooks not yet on the topic are tried again. */
     OUTBOX_RETRY_MS: env.int(5000, 100, 600000),
+    /** How often pauses whose time came are looked for and ended (R14: within 60 s of their end). */
+    PAUSE_CHECK_MS: env.int(15000, 50, 60000),
+    /** Tests and the demo only: a file holding milliseconds added to the clock (pauses that end by time). */
+    CLOCK_OFFSET_FILE: z.string().min(1).optional(),
     /** Memory for pair states (an estimate of their bytes): what fits is read at start and kept. */
     PAIR_CACHE_MB: env.int(48, 1, 4096),
   })

@@ -11,14 +11,21 @@ export const TOPICS = {
 } as const;
 
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
-export type InputTopic = typeof TOPICS.PACKAGE_BOOKED | typeof TOPICS.SESSION_COMPLETED;
+export type InputTopic =
+  | typeof TOPICS.PACKAGE_BOOKED
+  | typeof TOPICS.SESSION_COMPLETED
+  | typeof TOPICS.SESSION_COMPLETION_REVERTED
+  | typeof TOPICS.PAYMENT_FAILED
+  | typeof TOPICS.PAYMENT_SUCCEEDED;
 
-/**
- * The ongoing-training service's inputs, as it consumes them today. `session.completion.reverted` (R15),
- * `payment.failed` and `payment.succeeded` (R16) join this list when the service applies them: the app
- * creates, subscribes to and watches the lag of exactly these topics.
- */
-export const INPUT_TOPICS: readonly InputTopic[] = [TOPICS.PACKAGE_BOOKED, TOPICS.SESSION_COMPLETED];
+/** The ongoing-training service's inputs: the app creates, subscribes to and watches the lag of exactly these topics. */
+export const INPUT_TOPICS: readonly InputTopic[] = [
+  TOPICS.PACKAGE_BOOKED,
+  TOPICS.SESSION_COMPLETED,
+  TOPICS.SESSION_COMPLETION_REVERTED,
+  TOPICS.PAYMENT_FAILED,
+  TOPICS.PAYMENT_SUCCEEDED,
+];
 
 /** Where a message that breaks its topic's contract is moved, unchanged (R12). */
 export function dlqTopic(topic: string): string {

@@ -13,9 +13,9 @@ jest.mock('@nestjs/common', () => {
 
 import { aPackageBooked, aSessionCompleted } from '@app/contracts/testing/builders';
 import mongoose, { Connection } from 'mongoose';
-import type { SessionAutobooked } from '@app/contracts';
+import { SessionAutobooked, TOPICS } from '@app/contracts';
 import { HistoryEntry, PairState, RenewalInput, decide, emptyPair } from '../../../apps/ongoing-training/src/domain';
-import { autobookEventId } from '../../../apps/ongoing-training/src/renewal/autobook-id';
+import { autobookEventId, upcomingEventId } from '../../../apps/ongoing-training/src/renewal/autobook-id';
 import { ChangeWrite, InvalidCursorError, PairRepository, StoredPair } from '../../../apps/ongoing-training/src/renewal/pair.repository';
 import { pairKey } from '../../../apps/ongoing-training/src/renewal/pair.schema';
 import { mongoUriFor } from '../../support/mongo';
@@ -27,15 +27,19 @@ const NOW = new Date('2026-11-03T10:00:00Z');
 function next(previous: StoredPair | null, clientId: string, inputs: RenewalInput[]): ChangeWrite {
   let state: PairState = previous?.state ?? emptyPair(clientId, 'coach-1');
   const entries: HistoryEntry[] = [];
-  const autobooked: SessionAutobooked[] = [];
+  const outbox: ChangeWrite['outbox'] = [];
   for (const input of inputs) {
-    const decision = decide(state, input, { now: NOW.toISOString(), autobookEventId });
+    const decision = decide(state, input, { now: NOW.toISOString(), autobookEventId, upcomingEventId });
     state = decision.state;
     if (decision.entry) entries.push(decision.entry);
-    if (decision.autobooked) autobooked.push(decision.autobooked);
+    if (decision.autobooked) outbox.push({ topic: TOPICS.SESSION_AUTOBOOKED, payload: decision.autobooked });
+    if (decision.upcoming) outbox.push({ topic: TOPICS.SESSION_AUTOBOOK_UPCOMING, payload: decision.upcoming });
   }
-  return { previous, clientId, coachId: 'coach-1', state, entries, autobooked };
+  return { previous, clientId, coachId: 'coach-1', state, entries, outbox };
 }
+
+/** The autobooks a write publishes. */
+const autobooksOf = (write: ChangeWrite): SessionAutobooked[] => write.outbox.flatMap((e) => (e.topic === TOPICS.SESSION_AUTOBOOKED ? [e.payload] : []));
 
 const booked = (clientId: string): RenewalInput => ({ type: 'package.booked', event: aPackageBooked({ clientId, packageId: `${clientId}-p1`, sessionCount: 2, ongoingTraining: true }) });
 const completed = (clientId: string, n: number): RenewalInput => ({ type: 'session.completed', event: aSessionCompleted({ clientId, sessionId: `${clientId}-s${n}` }) });
@@ -117,26 +121,27 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
     const reader = new PairRepository(connection);
     const stored = (await reader.load([keys[0]])).get(keys[0])!;
     const write = next(stored, clients[0], [completed(clients[0], 2)]);
-    expect(write.autobooked).toHaveLength(1);
+    const [autobook] = autobooksOf(write);
+    expect(autobooksOf(write)).toHaveLength(1);
     const { saved } = await reader.append([write], NOW);
     expect(saved).toEqual([expect.objectContaining({ key: keys[0], version: 3 })]);
 
     const since = new Date(NOW.getTime() - 1000);
-    expect((await reader.autobooksSince(since)).map((a) => a.eventId)).toEqual([write.autobooked[0].eventId]);
+    expect((await reader.outboxSince(since)).map((e) => e.payload.eventId)).toContain(autobook.eventId);
     expect(await reader.publishedSince(since)).toEqual(new Set());
-    await reader.markPublished([write.autobooked[0].eventId], NOW);
-    expect(await reader.publishedSince(since)).toEqual(new Set([write.autobooked[0].eventId]));
-    expect(await reader.publishedAmong([write.autobooked[0].eventId, 'unknown'])).toEqual(new Set([write.autobooked[0].eventId]));
-    // Read cold, the pair comes with the autobooks it stored, for the outbox to check.
+    await reader.markPublished([autobook.eventId], NOW);
+    expect(await reader.publishedSince(since)).toEqual(new Set([autobook.eventId]));
+    expect(await reader.publishedAmong([autobook.eventId, 'unknown'])).toEqual(new Set([autobook.eventId]));
+    // Read cold, the pair comes with the events it stored, for the outbox to check.
     const cold = (await new PairRepository(connection).load([keys[0]])).get(keys[0])!;
-    expect(cold.cold!.autobooked.map((a) => a.eventId)).toEqual([write.autobooked[0].eventId]);
+    expect(cold.cold!.outbox.map((e) => e.payload.eventId)).toContain(autobook.eventId);
   });
 
   it('gives the decision log newest first, across changes, a page at a time', async () => {
     const repository = new PairRepository(connection);
     const all = await repository.history(clients[0], 'coach-1', 10);
     expect(all!.entries.map((e) => e.outcome)).toEqual(['autobooked', 'no-autobook', 'no-autobook']);
-    expect(all!.entries.map((e) => (e.input.type === 'enrollment' ? null : e.input.eventId))).toEqual([`completed-${clients[0]}-s2`, `completed-${clients[0]}-s1`, `booked-${clients[0]}-p1`]);
+    expect(all!.entries.map((e) => ('eventId' in e.input ? e.input.eventId : null))).toEqual([`completed-${clients[0]}-s2`, `completed-${clients[0]}-s1`, `booked-${clients[0]}-p1`]);
     expect(all!.next).toBeNull();
 
     const paged: HistoryEntry[] = [];
@@ -187,9 +192,9 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
 
     // On deck is 1 (2 bought + 1 autobooked - 2 completed): the next completion books #2 at the old rate.
     const write = next(stored, clientId, [completed(clientId, 3)]);
-    expect(write.autobooked).toEqual([expect.objectContaining({ sequence: 2, rate: pkg.rate, ratePackageId: 'old-p1', client: contacts.client })]);
+    expect(autobooksOf(write)).toEqual([expect.objectContaining({ sequence: 2, rate: pkg.rate, ratePackageId: 'old-p1', client: contacts.client })]);
     expect((await repository.append([write], NOW)).saved).toEqual([expect.objectContaining({ key, version: 2 })]);
     // A replayed completion the earlier release applied is still a duplicate.
-    expect(decide(write.state, completed(clientId, 3), { now: NOW.toISOString(), autobookEventId }).ignored).toBe('duplicate');
+    expect(decide(write.state, completed(clientId, 3), { now: NOW.toISOString(), autobookEventId, upcomingEventId }).ignored).toBe('duplicate');
   });
 });

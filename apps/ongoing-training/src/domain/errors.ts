@@ -30,6 +30,36 @@ export class AutoRenewalNotOfferedError extends DomainError {
   }
 }
 
+/** R14: only an enrolled pair can be paused. */
+export class NotEnrolledError extends DomainError {
+  readonly code = 'NOT_ENROLLED';
+  override readonly name = 'NotEnrolledError';
+
+  constructor(
+    readonly clientId: string,
+    readonly coachId: string,
+  ) {
+    super(`client ${clientId} does not have Ongoing Training on with coach ${coachId}: there is nothing to pause`);
+  }
+}
+
+/**
+ * R16: a payment event names an autobook this pair never made. An event, not a request: the Kafka edge
+ * dead-letters it with this reason.
+ */
+export class UnknownAutobookError extends Error {
+  readonly code = 'UNKNOWN_AUTOBOOK';
+  override readonly name = 'UnknownAutobookError';
+
+  constructor(
+    readonly clientId: string,
+    readonly coachId: string,
+    readonly autobookEventId: string,
+  ) {
+    super(`the pair ${clientId}/${coachId} made no autobook ${autobookEventId}`);
+  }
+}
+
 /**
  * The caller handed `decide` the state of one pair and an input of another. A bug in the caller, not a
  * client mistake, so it is not a DomainError and must not become a 4xx.

@@ -17,11 +17,24 @@ export function evolve(state: PairState, entry: EvolveStep | HistoryEntry): Pair
   if (changes.packageAdded) {
     next.packageIds = [...state.packageIds, changes.packageAdded.packageId];
     next.sessionsBought = state.sessionsBought + changes.packageAdded.sessionCount;
+    next.autobooksAtLastPackage = state.autobookCount;
     if (changes.rate) next.ratePackage = changes.packageAdded;
   }
   if (changes.sessionCompleted !== undefined) next.completedSessionIds = [...state.completedSessionIds, changes.sessionCompleted];
+  if (changes.completionReverted) {
+    const { sessionId } = changes.completionReverted;
+    next.completedSessionIds = next.completedSessionIds.filter((id) => id !== sessionId);
+    next.revertedSessionIds = [...state.revertedSessionIds, sessionId];
+  }
+  if (changes.voided) next.voidedSequences = [...state.voidedSequences, changes.voided.sequence];
+  if (changes.payment) {
+    const { autobookEventId } = changes.payment;
+    next.payments = [...state.payments.filter((p) => p.autobookEventId !== autobookEventId), changes.payment];
+  }
   if (changes.enrolled) next.enrolled = changes.enrolled.to;
   if (changes.enrolledChangedAt !== undefined) next.enrolledChangedAt = changes.enrolledChangedAt;
+  if (changes.pausedUntil) next.pausedUntil = changes.pausedUntil.to;
+  if (changes.headsUp) next.headsUpSequence = changes.headsUp.sequence;
   if ('autobook' in entry && entry.autobook) {
     const contacts = next.ratePackage;
     if (!contacts) throw new Error(`autobook ${entry.autobook.eventId} recorded for a pair without a package`);

@@ -40,6 +40,15 @@ export interface AutobookRecord {
   coach: Contact;
 }
 
+/** How the charge of one autobook went, as last told (R16). */
+export interface PaymentRecord {
+  autobookEventId: string;
+  sequence: number;
+  status: 'failed' | 'succeeded';
+  occurredAt: string;
+  eventId: string;
+}
+
 export interface PairState {
   clientId: string;
   coachId: string;
@@ -53,12 +62,24 @@ export interface PairState {
   sessionsBought: number;
   /** Every package known (R10: a packageId seen again is a duplicate). */
   packageIds: string[];
-  /** Distinct completed sessions (R10). */
+  /** Distinct completed sessions (R10), those undone excepted. */
   completedSessionIds: string[];
-  /** Autobooks made so far: the sequence of the latest one. */
+  /** Sessions whose completion was undone, before or after it arrived (R15): never completed again (R10). */
+  revertedSessionIds: string[];
+  /** Autobooks made so far, voided ones included: the sequence of the latest one (never reused, R15). */
   autobookCount: number;
+  /** Sequences of the autobooks voided (R15). */
+  voidedSequences: number[];
   /** The latest autobook, if any. */
   lastAutobook: AutobookRecord | null;
+  /** `autobookCount` when the latest package arrived: equal while no autobook was made since (R13). */
+  autobooksAtLastPackage: number;
+  /** The highest sequence a heads-up was published for (R13: once per sequence). */
+  headsUpSequence: number;
+  /** Auto-booking paused until this time (R14), or null. */
+  pausedUntil: string | null;
+  /** The latest payment outcome of each autobook billing told about (R16: latest by occurredAt wins). */
+  payments: PaymentRecord[];
   /** When an input last changed the pair. */
   updatedAt: string | null;
 }
@@ -74,15 +95,26 @@ export function emptyPair(clientId: string, coachId: string): PairState {
     sessionsBought: 0,
     packageIds: [],
     completedSessionIds: [],
+    revertedSessionIds: [],
     autobookCount: 0,
+    voidedSequences: [],
     lastAutobook: null,
+    autobooksAtLastPackage: 0,
+    headsUpSequence: 0,
+    pausedUntil: null,
+    payments: [],
     updatedAt: null,
   };
 }
 
 /** Sessions booked and not yet completed. Below 0 while completions wait for their package (R11). */
 export function sessionsOnDeck(state: PairState): number {
-  return state.sessionsBought + state.autobookCount - state.completedSessionIds.length;
+  return state.sessionsBought + state.autobookCount - state.voidedSequences.length - state.completedSessionIds.length;
+}
+
+/** R16: the autobooks whose charge failed and has not succeeded since, voided ones excepted. */
+export function paymentPending(state: PairState): PaymentRecord[] {
+  return state.payments.filter((p) => p.status === 'failed' && !state.voidedSequences.includes(p.sequence));
 }
 
 /** The last package by R4, whatever order the packages arrived in. */

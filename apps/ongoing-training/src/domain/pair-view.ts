@@ -1,5 +1,5 @@
 import type { Money } from '@app/contracts';
-import { autoRenewalOffered, lastPackage, PairState, sessionsOnDeck } from './pair-state';
+import { autoRenewalOffered, lastPackage, PairState, paymentPending, sessionsOnDeck } from './pair-state';
 
 /** One coach's entry in `GET /v1/clients/{clientId}/ongoing-training`. */
 export interface PairView {
@@ -9,6 +9,10 @@ export interface PairView {
   rate: Money | null;
   ratePackageId: string | null;
   sessionsOnDeck: number;
+  /** Auto-booking paused until (R14), or null. */
+  pausedUntil: string | null;
+  /** Autobooks whose charge failed and has not succeeded since (R16). */
+  paymentPending: string[];
   updatedAt: string | null;
 }
 
@@ -21,6 +25,8 @@ export function toPairView(state: PairState): PairView {
     rate: last ? { ...last.rate } : null,
     ratePackageId: last ? last.packageId : null,
     sessionsOnDeck: sessionsOnDeck(state),
+    pausedUntil: state.pausedUntil,
+    paymentPending: paymentPending(state).map((p) => p.autobookEventId),
     updatedAt: state.updatedAt,
   };
 }

@@ -1,4 +1,4 @@
-import type { PackageBooked, SessionCompleted } from '@app/contracts';
+import type { PackageBooked, PaymentFailed, PaymentSucceeded, SessionCompleted, SessionCompletionReverted } from '@app/contracts';
 
 /** A checkout arrived on `package.booked`. */
 export interface PackageBookedInput {
@@ -12,6 +12,18 @@ export interface SessionCompletedInput {
   event: SessionCompleted;
 }
 
+/** A completion was undone (`session.completion.reverted`, R15). */
+export interface CompletionRevertedInput {
+  type: 'session.completion.reverted';
+  event: SessionCompletionReverted;
+}
+
+/** Billing tells how the charge of an autobook went (`payment.failed`, `payment.succeeded`, R16). */
+export interface PaymentInput {
+  type: 'payment.failed' | 'payment.succeeded';
+  event: PaymentFailed | PaymentSucceeded;
+}
+
 /** The client flipped the switch through the API; it takes effect at the decision's `now`. */
 export interface EnrollmentInput {
   type: 'enrollment';
@@ -20,11 +32,45 @@ export interface EnrollmentInput {
   enrolled: boolean;
 }
 
+/** The client (or ops) paused auto-booking until a time (R14). */
+export interface PauseInput {
+  type: 'pause';
+  clientId: string;
+  coachId: string;
+  until: string;
+}
+
+/**
+ * A pause ends (R14): through the API (`cause: 'api'`), or because its time came (`cause: 'time'`, with the
+ * `until` it was due at: a pause replaced or ended meanwhile is not ended again).
+ */
+export interface ResumeInput {
+  type: 'resume';
+  clientId: string;
+  coachId: string;
+  cause: 'api' | 'time';
+  until?: string;
+}
+
 /** Everything that can happen to a pair. */
-export type RenewalInput = PackageBookedInput | SessionCompletedInput | EnrollmentInput;
+export type RenewalInput =
+  | PackageBookedInput
+  | SessionCompletedInput
+  | CompletionRevertedInput
+  | PaymentInput
+  | EnrollmentInput
+  | PauseInput
+  | ResumeInput;
+
+/** The inputs that come as Kafka events. */
+export type EventInput = PackageBookedInput | SessionCompletedInput | CompletionRevertedInput | PaymentInput;
+
+export function isEventInput(input: RenewalInput): input is EventInput {
+  return 'event' in input;
+}
 
 /** The pair an input belongs to. */
 export function pairOf(input: RenewalInput): { clientId: string; coachId: string } {
-  const { clientId, coachId } = input.type === 'enrollment' ? input : input.event;
+  const { clientId, coachId } = isEventInput(input) ? input.event : input;
   return { clientId, coachId };
 }

@@ -1,7 +1,7 @@
-import type { PackageBooked } from '@app/contracts';
+import type { PackageBooked, SessionAutobookUpcoming, SessionAutobookVoided } from '@app/contracts';
 import type { Decision, HistoryEntry, HistoryInput, NoAutobookReason, PairChanges, RateRef } from './decision';
 import { evolve } from './evolve';
-import { AutoRenewalNotOfferedError, PackageRequiredError, PairMismatchError } from './errors';
+import { AutoRenewalNotOfferedError, NotEnrolledError, PackageRequiredError, PairMismatchError, UnknownAutobookError } from './errors';
 import { compareInstants, laterOf } from './instant';
 import {
   autobookedEvent,
@@ -11,10 +11,11 @@ import {
   lastPackage,
   PackageRecord,
   PairState,
+  paymentPending,
   sessionsOnDeck,
 } from './pair-state';
 import { isLaterPackage, rateOf } from './rate';
-import type { EnrollmentInput, PackageBookedInput, RenewalInput } from './renewal-input';
+import type { CompletionRevertedInput, EnrollmentInput, PackageBookedInput, PauseInput, PaymentInput, RenewalInput, ResumeInput } from './renewal-input';
 import { pairOf } from './renewal-input';
 
 /** The id of the n-th autobook of a pair; it must be the same on every call (the adapter hashes). */
@@ -24,6 +25,8 @@ export interface DecideContext {
   /** The clock, as an ISO time with a zone: when the input is applied and any autobook is made. */
   now: string;
   autobookEventId: AutobookEventIdFn;
+  /** The id of the heads-up for a pair's n-th autobook (R13); the same on every call. */
+  upcomingEventId: AutobookEventIdFn;
 }
 
 type Verdict = { book: true; ratePackage: PackageRecord } | { book: false; reason: NoAutobookReason };
@@ -41,24 +44,29 @@ export function decide(state: PairState | null, input: RenewalInput, context: De
   const before = state ?? emptyPair(pair.clientId, pair.coachId);
   if (before.clientId !== pair.clientId || before.coachId !== pair.coachId) throw new PairMismatchError(before, pair);
 
-  if (isDuplicate(before, input)) return { state: before, autobooked: null, entry: null, ignored: 'duplicate' };
-  const changes = whatChanges(before, input, context.now);
-  if (changes === null) return { state: before, autobooked: null, entry: null, ignored: 'unchanged' };
+  const ignore = (ignored: 'duplicate' | 'unchanged'): Decision => ({ state: before, autobooked: null, upcoming: null, voided: null, entry: null, ignored });
+  if (isDuplicate(before, input)) return ignore('duplicate');
+  const changes = whatChanges(before, input, context);
+  if (changes === null) return ignore('unchanged');
 
   const historyInput = toHistoryInput(input);
   const onDeckBefore = sessionsOnDeck(before);
   const base = { at: context.now, input: historyInput };
   const afterInput = evolve(before, { at: context.now, changes });
+  const voided = changes.voided ? voidedEvent(before, changes.voided, input as CompletionRevertedInput, context.now) : null;
   const verdict = renewalVerdict(afterInput);
 
   if (!verdict.book) {
+    // R13: a heads-up when one session is left before the first autobook of a package.
+    const headsUp = headsUpFor(afterInput, context);
+    const withHeadsUp = headsUp ? { ...changes, headsUp: { sequence: headsUp.sequence, eventId: headsUp.eventId } } : changes;
     const entry: HistoryEntry = {
       ...base,
-      changes: { ...changes, sessionsOnDeck: { from: onDeckBefore, to: sessionsOnDeck(afterInput) } },
+      changes: { ...withHeadsUp, sessionsOnDeck: { from: onDeckBefore, to: sessionsOnDeck(afterInput) } },
       outcome: 'no-autobook',
       reason: verdict.reason,
     };
-    return { state: afterInput, autobooked: null, entry, ignored: null };
+    return { state: evolve(before, entry), autobooked: null, upcoming: headsUp, voided, entry, ignored: null };
   }
 
   // R5: exactly one session, whatever the package size, and at most one per input.
@@ -78,7 +86,43 @@ export function decide(state: PairState | null, input: RenewalInput, context: De
     },
   };
   const after = evolve(before, entry);
-  return { state: after, autobooked: autobookedEvent(after, after.lastAutobook!), entry, ignored: null };
+  return { state: after, autobooked: autobookedEvent(after, after.lastAutobook!), upcoming: null, voided, entry, ignored: null };
+}
+
+/** R13: the heads-up the state calls for, if any; at most once per sequence, never right after an autobook. */
+function headsUpFor(state: PairState, context: DecideContext): SessionAutobookUpcoming | null {
+  const rate = state.ratePackage;
+  if (!state.enrolled || !rate || !rate.autoRenewal || state.pausedUntil !== null || paymentPending(state).length > 0) return null;
+  if (sessionsOnDeck(state) !== 1 || state.autobookCount !== state.autobooksAtLastPackage) return null;
+  const sequence = state.autobookCount + 1;
+  if (state.headsUpSequence >= sequence) return null;
+  return {
+    eventId: context.upcomingEventId(state.clientId, state.coachId, sequence),
+    occurredAt: context.now,
+    clientId: state.clientId,
+    coachId: state.coachId,
+    sequence,
+    rate: { ...rate.rate },
+    ratePackageId: rate.packageId,
+    client: { ...rate.client },
+    coach: { ...rate.coach },
+  };
+}
+
+function voidedEvent(state: PairState, voided: NonNullable<PairChanges['voided']>, input: CompletionRevertedInput, now: string): SessionAutobookVoided {
+  const autobook = state.lastAutobook!;
+  return {
+    eventId: voided.eventId,
+    occurredAt: now,
+    clientId: state.clientId,
+    coachId: state.coachId,
+    autobookEventId: autobook.eventId,
+    sequence: autobook.sequence,
+    rate: { ...autobook.rate },
+    reason: { type: 'completion-reverted', sessionId: input.event.sessionId, eventId: input.event.eventId },
+    client: { ...autobook.client },
+    coach: { ...autobook.coach },
+  };
 }
 
 // R10: the natural keys cover redelivery too. The same eventId always carries the same packageId or
@@ -89,8 +133,13 @@ function isDuplicate(state: PairState, input: RenewalInput): boolean {
     case 'package.booked':
       return state.packageIds.includes(input.event.packageId);
     case 'session.completed':
-      return state.completedSessionIds.includes(input.event.sessionId);
-    case 'enrollment':
+      // A completion undone before it arrived is cancelled out by it (R11, R15).
+      return state.completedSessionIds.includes(input.event.sessionId) || state.revertedSessionIds.includes(input.event.sessionId);
+    case 'session.completion.reverted':
+      return state.revertedSessionIds.includes(input.event.sessionId);
+    default:
+      // Payments keep the latest outcome per autobook, the switch and the pause are registers: set twice,
+      // they change nothing (and say so: 'unchanged').
       return false;
   }
 }
@@ -98,16 +147,80 @@ function isDuplicate(state: PairState, input: RenewalInput): boolean {
 type Changes = Omit<PairChanges, 'sessionsOnDeck'>;
 
 /** What the input changes, or null when it changes nothing (a switch set to what it already is). */
-function whatChanges(state: PairState, input: RenewalInput, now: string): Changes | null {
+function whatChanges(state: PairState, input: RenewalInput, context: DecideContext): Changes | null {
   switch (input.type) {
     case 'package.booked':
       return packageChanges(state, input);
     case 'session.completed':
       // R11: a completion may come before its package; on deck then goes below 0 and waits.
       return { sessionCompleted: input.event.sessionId };
+    case 'session.completion.reverted':
+      return revertChanges(state, input, context);
+    case 'payment.failed':
+    case 'payment.succeeded':
+      return paymentChanges(state, input, context);
     case 'enrollment':
-      return enrollmentChanges(state, input, now);
+      return enrollmentChanges(state, input, context.now);
+    case 'pause':
+      return pauseChanges(state, input);
+    case 'resume':
+      return resumeChanges(state, input);
   }
+}
+
+function revertChanges(state: PairState, { event }: CompletionRevertedInput, context: DecideContext): Changes {
+  const completed = state.completedSessionIds.includes(event.sessionId);
+  const changes: Changes = { completionReverted: { sessionId: event.sessionId, pending: !completed } };
+  // R15: the latest autobook is taken back when that completion is what made it.
+  const last = state.lastAutobook;
+  if (completed && last && last.trigger.sessionId === event.sessionId && !state.voidedSequences.includes(last.sequence)) {
+    changes.voided = { sequence: last.sequence, eventId: voidEventId(context, state, last.sequence), autobookEventId: last.eventId, rate: { ...last.rate } };
+  }
+  return changes;
+}
+
+/** The void of an autobook carries an id derived from the autobook's: one per voided autobook. */
+function voidEventId(context: DecideContext, state: PairState, sequence: number): string {
+  return `${context.autobookEventId(state.clientId, state.coachId, sequence)}.voided`;
+}
+
+function paymentChanges(state: PairState, input: PaymentInput, context: DecideContext): Changes | null {
+  const { event } = input;
+  const sequence = sequenceOf(state, event.autobookEventId, context);
+  if (sequence === null) throw new UnknownAutobookError(state.clientId, state.coachId, event.autobookEventId);
+  const status = input.type === 'payment.failed' ? 'failed' : 'succeeded';
+  const known = state.payments.find((p) => p.autobookEventId === event.autobookEventId);
+  // R16: the latest outcome by occurredAt wins, whatever the arrival order; on the same instant, success.
+  if (known) {
+    const order = compareInstants(event.occurredAt, known.occurredAt);
+    if (order < 0 || (order === 0 && (known.status === 'succeeded' || status === known.status))) return null;
+  }
+  return { payment: { autobookEventId: event.autobookEventId, sequence, status, occurredAt: event.occurredAt, eventId: event.eventId } };
+}
+
+/** The sequence of one of the pair's autobooks by its eventId, or null when the pair made no such autobook. */
+function sequenceOf(state: PairState, autobookEventId: string, context: DecideContext): number | null {
+  if (state.lastAutobook?.eventId === autobookEventId) return state.lastAutobook.sequence;
+  for (let sequence = state.autobookCount; sequence >= 1; sequence--) {
+    if (context.autobookEventId(state.clientId, state.coachId, sequence) === autobookEventId) return sequence;
+  }
+  return null;
+}
+
+function pauseChanges(state: PairState, input: PauseInput): Changes | null {
+  if (!state.enrolled) throw new NotEnrolledError(state.clientId, state.coachId);
+  // A new pause replaces the date (R14).
+  if (state.pausedUntil === input.until) return null;
+  return { pausedUntil: { from: state.pausedUntil, to: input.until } };
+}
+
+function resumeChanges(state: PairState, input: ResumeInput): Changes | null {
+  // Ending a pause of a pair that has no switch at all is refused like pausing it; otherwise idempotent.
+  if (input.cause === 'api' && lastPackage(state) === null) throw new NotEnrolledError(state.clientId, state.coachId);
+  if (state.pausedUntil === null) return null;
+  // A due time that is not the pause's any more (replaced, or ended and paused again) ends nothing.
+  if (input.cause === 'time' && input.until !== state.pausedUntil) return null;
+  return { pausedUntil: { from: state.pausedUntil, to: null } };
 }
 
 function packageChanges(state: PairState, { event }: PackageBookedInput): Changes {
@@ -132,6 +245,7 @@ function packageChanges(state: PairState, { event }: PackageBookedInput): Change
   }
   if (state.enrolled !== event.ongoingTraining) changes.enrolled = { from: state.enrolled, to: event.ongoingTraining };
   changes.enrolledChangedAt = event.occurredAt;
+  if (!event.ongoingTraining && state.pausedUntil !== null) changes.pausedUntil = { from: state.pausedUntil, to: null };
   return changes;
 }
 
@@ -149,14 +263,17 @@ function enrollmentChanges(state: PairState, input: EnrollmentInput, now: string
     // arriving after it cannot undo it (R8, R11). Only a write that moves nothing stores nothing.
     return enrolledChangedAt === state.enrolledChangedAt ? null : { enrolledChangedAt };
   }
-  return { enrolled: { from: state.enrolled, to: input.enrolled }, enrolledChangedAt };
+  const changes: Changes = { enrolled: { from: state.enrolled, to: input.enrolled }, enrolledChangedAt };
+  // Switching off ends a pause (R14).
+  if (!input.enrolled && state.pausedUntil !== null) changes.pausedUntil = { from: state.pausedUntil, to: null };
+  return changes;
 }
 
 // When nothing is booked, the entry gives one reason, the first that holds in this order:
-//   not-enrolled > auto-renewal-not-offered > waiting-for-package > sessions-on-deck
+//   not-enrolled > auto-renewal-not-offered > paused > payment-pending > waiting-for-package > sessions-on-deck
 // (an input already applied, or a switch that moves nothing, is ignored before any of them). The client's own choice comes first
 // because nothing else matters while it is off; then the coach's refusal (R6), which would block even at
-// 0 on deck; then the states on deck: below 0 (or no package at all) waits for a package, above 0 has
+// 0 on deck; then the client's pause (R14) and a payment hold (R16), which block whatever is on deck; then the states on deck: below 0 (or no package at all) waits for a package, above 0 has
 // sessions left. With no package, "waiting-for-package" is given rather than "auto-renewal-not-offered":
 // there is no package to offer anything yet.
 function renewalVerdict(state: PairState): Verdict {
@@ -164,6 +281,8 @@ function renewalVerdict(state: PairState): Verdict {
   const last = lastPackage(state);
   if (last === null) return { book: false, reason: 'waiting-for-package' };
   if (!last.autoRenewal) return { book: false, reason: 'auto-renewal-not-offered' };
+  if (state.pausedUntil !== null) return { book: false, reason: 'paused' };
+  if (paymentPending(state).length > 0) return { book: false, reason: 'payment-pending' };
   const onDeck = sessionsOnDeck(state);
   if (onDeck < 0) return { book: false, reason: 'waiting-for-package' };
   if (onDeck > 0) return { book: false, reason: 'sessions-on-deck' };
@@ -196,8 +315,19 @@ function triggerOf(input: RenewalInput): AutobookTrigger {
       return { type: 'package.booked', eventId: input.event.eventId };
     case 'session.completed':
       return { type: 'session.completed', eventId: input.event.eventId, sessionId: input.event.sessionId };
+    case 'session.completion.reverted':
+      // A revert never brings on deck down; should a package or a pause have left it at 0, the revert is what applied.
+      return { type: 'session.completed', eventId: input.event.eventId, sessionId: input.event.sessionId };
+    case 'payment.succeeded':
+      return { type: 'payment.succeeded', eventId: input.event.eventId };
+    case 'payment.failed':
+    case 'pause':
+      // Neither lowers on deck nor lifts a hold, so neither ever brings a pair to book.
+      throw new Error(`a ${input.type} never books a session`);
     case 'enrollment':
       return { type: 'enrollment' };
+    case 'resume':
+      return { type: 'resume' };
   }
 }
 
@@ -211,7 +341,20 @@ function toHistoryInput(input: RenewalInput): HistoryInput {
       const { eventId, occurredAt, sessionId } = input.event;
       return { type: 'session.completed', eventId, occurredAt, sessionId };
     }
+    case 'session.completion.reverted': {
+      const { eventId, occurredAt, sessionId } = input.event;
+      return { type: input.type, eventId, occurredAt, sessionId };
+    }
+    case 'payment.failed':
+    case 'payment.succeeded': {
+      const { eventId, occurredAt, autobookEventId } = input.event;
+      return { type: input.type, eventId, occurredAt, autobookEventId };
+    }
     case 'enrollment':
       return { type: 'enrollment', enrolled: input.enrolled };
+    case 'pause':
+      return { type: 'pause', until: input.until };
+    case 'resume':
+      return { type: 'resume', cause: input.cause };
   }
 }

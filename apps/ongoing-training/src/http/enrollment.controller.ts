@@ -1,7 +1,8 @@
-import { describeIssues, enrollmentRequestSchema, pathIdSchema } from '@app/contracts';
-import { BadRequestException, Body, Controller, Get, NotFoundException, Param, Put, Query, UseGuards } from '@nestjs/common';
+import { MAX_PAUSE_MS, describeIssues, enrollmentRequestSchema, pathIdSchema, pauseRequestSchema } from '@app/contracts';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Put, Query, UseGuards } from '@nestjs/common';
 import { toPairView } from '../domain';
 import { HistoryPage, InvalidCursorError, PairRepository } from '../renewal/pair.repository';
+import { Clock } from '../renewal/clock';
 import { RenewalService } from '../renewal/renewal.service';
 import { Caller, CurrentCaller, JwtAuthGuard, assertCanRead, assertCanWrite } from './auth';
 
@@ -18,6 +19,7 @@ export class EnrollmentController {
   constructor(
     private readonly renewals: RenewalService,
     private readonly pairs: PairRepository,
+    private readonly clock: Clock,
   ) {}
 
   @Get()
@@ -37,6 +39,33 @@ export class EnrollmentController {
     const parsed = enrollmentRequestSchema.safeParse(body);
     if (!parsed.success) throw new BadRequestException({ code: 'INVALID_BODY', message: `expected { "enrolled": boolean }: ${describeIssues(parsed.error)}` });
     const { view, autobooked } = await this.renewals.setEnrollment(clientId, coachId, parsed.data.enrolled);
+    return autobooked ? { ...view, autobooked } : view;
+  }
+
+  @Put(':coachId/pause')
+  async pause(@CurrentCaller() caller: Caller, @Param('clientId') rawClientId: string, @Param('coachId') rawCoachId: string, @Body() body: unknown) {
+    const clientId = pathId('clientId', rawClientId);
+    const coachId = pathId('coachId', rawCoachId);
+    assertCanWrite(caller, clientId);
+    const parsed = pauseRequestSchema.safeParse(body);
+    if (!parsed.success) throw new BadRequestException({ code: 'INVALID_BODY', message: `expected { "until": time }: ${describeIssues(parsed.error)}` });
+    const until = Date.parse(parsed.data.until);
+    const now = this.clock.now().getTime();
+    if (until <= now || until > now + MAX_PAUSE_MS) {
+      throw new BadRequestException({ code: 'INVALID_BODY', message: 'until must be after now and at most 180 days ahead' });
+    }
+    // Stored as the instant it is, in UTC, so that the register compares and the due check are plain.
+    const { view } = await this.renewals.setPause(clientId, coachId, new Date(until).toISOString());
+    return view;
+  }
+
+  @Delete(':coachId/pause')
+  @HttpCode(200)
+  async resume(@CurrentCaller() caller: Caller, @Param('clientId') rawClientId: string, @Param('coachId') rawCoachId: string) {
+    const clientId = pathId('clientId', rawClientId);
+    const coachId = pathId('coachId', rawCoachId);
+    assertCanWrite(caller, clientId);
+    const { view, autobooked } = await this.renewals.setPause(clientId, coachId, null);
     return autobooked ? { ...view, autobooked } : view;
   }
 

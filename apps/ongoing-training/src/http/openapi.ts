@@ -3,6 +3,7 @@ import {
   CURRENCIES,
   currencyCode,
   enrollmentRequestSchema,
+  pauseRequestSchema,
   HTTP_ERROR_CODES,
   idString,
   money,
@@ -30,6 +31,8 @@ const pairViewSchema = z.object({
   rate: money.nullable(),
   ratePackageId: idString.nullable(),
   sessionsOnDeck: count,
+  pausedUntil: timestamp.nullable(),
+  paymentPending: z.array(idString),
   updatedAt: timestamp.nullable(),
 });
 const PAIR_VIEW_MATCHES_DOMAIN: Same<z.output<typeof pairViewSchema>, PairView> = true;
@@ -38,13 +41,17 @@ const clientOngoingTrainingSchema = z.object({ clientId: idString, coaches: z.ar
 
 const enrollmentResponseSchema = pairViewSchema.extend({ autobooked: sessionAutobookedSchema.optional() });
 
-const NO_AUTOBOOK_REASONS = ['not-enrolled', 'sessions-on-deck', 'auto-renewal-not-offered', 'waiting-for-package'] as const;
+const NO_AUTOBOOK_REASONS = ['not-enrolled', 'sessions-on-deck', 'auto-renewal-not-offered', 'paused', 'payment-pending', 'waiting-for-package'] as const;
 const NO_AUTOBOOK_REASONS_MATCH_DOMAIN: Same<(typeof NO_AUTOBOOK_REASONS)[number], NoAutobookReason> = true;
 
 const historyInputSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('package.booked'), eventId: idString, occurredAt: timestamp, packageId: idString }),
   z.object({ type: z.literal('session.completed'), eventId: idString, occurredAt: timestamp, sessionId: idString }),
+  z.object({ type: z.literal('session.completion.reverted'), eventId: idString, occurredAt: timestamp, sessionId: idString }),
+  z.object({ type: z.enum(['payment.failed', 'payment.succeeded']), eventId: idString, occurredAt: timestamp, autobookEventId: idString }),
   z.object({ type: z.literal('enrollment'), enrolled: z.boolean() }),
+  z.object({ type: z.literal('pause'), until: timestamp }),
+  z.object({ type: z.literal('resume'), cause: z.enum(['api', 'time']) }),
 ]);
 const rateRefSchema = z.object({ packageId: idString, rate: money });
 const fromTo = <T extends z.ZodType>(value: T) => z.object({ from: value, to: value });
@@ -67,6 +74,13 @@ const pairChangesSchema = z.object({
   autoRenewalOffered: fromTo(z.boolean()).optional(),
   enrolled: fromTo(z.boolean()).optional(),
   enrolledChangedAt: timestamp.optional(),
+  completionReverted: z.object({ sessionId: idString, pending: z.boolean() }).optional(),
+  voided: z.object({ sequence: count.min(1), eventId: idString, autobookEventId: idString, rate: money }).optional(),
+  payment: z
+    .object({ autobookEventId: idString, sequence: count.min(1), status: z.enum(['failed', 'succeeded']), occurredAt: timestamp, eventId: idString })
+    .optional(),
+  pausedUntil: fromTo(timestamp.nullable()).optional(),
+  headsUp: z.object({ sequence: count.min(1), eventId: idString }).optional(),
   checkoutSwitchIgnored: z.object({ requested: z.boolean(), enrolledChangedAt: timestamp }).optional(),
   sessionsOnDeck: fromTo(count),
 });
@@ -136,6 +150,12 @@ const COMPONENTS: { id: string; schema: z.ZodType; description: string; fields?:
     description: 'Turns the switch on or off (R2). No other field is accepted.',
     fields: { enrolled: "The client's Ongoing Training switch for that coach." },
   },
+  {
+    id: 'PauseRequest',
+    schema: pauseRequestSchema,
+    description: 'Pauses auto-booking until a time (R14). No other field is accepted.',
+    fields: { until: 'When auto-booking resumes by itself: an ISO 8601 time with a zone, after now, at most 180 days ahead.' },
+  },
   { id: 'SessionAutobooked', schema: sessionAutobookedSchema, description: 'The session.autobooked payload (docs/asyncapi.yaml).' },
   {
     id: 'EnrollmentResponse',
@@ -156,6 +176,11 @@ const COMPONENTS: { id: string; schema: z.ZodType; description: string; fields?:
       autoRenewalOffered: 'Whether auto-renewal is offered changed (R6).',
       enrolled: 'The switch changed.',
       enrolledChangedAt: 'The switch register moved: the time of the choice that now holds (R2, R8).',
+      completionReverted: 'A completion was undone (R15); pending: it had not arrived yet, and is cancelled out when it does.',
+      voided: 'The latest autobook was taken back because the completion that made it was undone (R15).',
+      payment: 'How the charge of an autobook went, as now known (R16: the latest by occurredAt).',
+      pausedUntil: 'Auto-booking paused until, or no longer (R14).',
+      headsUp: 'A heads-up was published for the next autobook (R13).',
       checkoutSwitchIgnored: 'A checkout chose the switch, but a newer choice had already been made (R2, R8).',
       sessionsOnDeck: 'On deck before and after the input.',
     },
@@ -236,6 +261,7 @@ const ERROR_MESSAGES: Record<HttpErrorCode, string> = {
   NOT_FOUND: 'nothing is known about this pair',
   PACKAGE_REQUIRED: 'client c1 has no package with coach k1 yet: book one before turning Ongoing Training on',
   AUTO_RENEWAL_NOT_OFFERED: 'the last package p7 of client c1 with coach k1 does not offer auto-renewal',
+  NOT_ENROLLED: 'client c1 does not have Ongoing Training on with coach k1: there is nothing to pause',
   UNAVAILABLE: 'the service could not complete the request; try again',
 };
 
@@ -337,9 +363,47 @@ export function buildOpenApiDocument(): object {
             }),
             ...AUTH_ERRORS,
             409: errorResponse(409, ['PACKAGE_REQUIRED', 'AUTO_RENEWAL_NOT_OFFERED'], {
-              PACKAGE_REQUIRED: 'turning it on before any package with that coach is known (R1).',
+              PACKAGE_REQUIRED: 'turning it on or off before any package with that coach is known (R1).',
               AUTO_RENEWAL_NOT_OFFERED: 'turning it on while the last package does not offer auto-renewal (R6).',
             }),
+            ...UNAVAILABLE,
+          },
+        },
+      },
+      '/v1/clients/{clientId}/ongoing-training/{coachId}/pause': {
+        put: {
+          operationId: 'pauseOngoingTraining',
+          tags: ['ongoing-training'],
+          summary: 'Pauses auto-booking with one coach until a time (R14)',
+          description: [
+            'The client themself or ops. Until then nothing is booked automatically (reason `paused`) and the switch stays on;',
+            'a new pause replaces the time; turning the switch off ends it. At `until` (within 60 s) the pair is evaluated',
+            'again, and a session is booked then if none is on deck (trigger `resume`).',
+          ].join(' '),
+          parameters: [CLIENT_ID, COACH_ID],
+          requestBody: { required: true, content: json('PauseRequest') },
+          responses: {
+            200: { description: "That coach's entry, with `pausedUntil`.", content: json('EnrollmentResponse') },
+            400: errorResponse(400, ['INVALID_BODY', 'INVALID_PARAMETER'], {
+              INVALID_BODY: 'the body is not exactly { "until": time }, or until is not after now and at most 180 days ahead.',
+              INVALID_PARAMETER: 'clientId or coachId is empty or longer than 200 characters.',
+            }),
+            ...AUTH_ERRORS,
+            409: errorResponse(409, ['NOT_ENROLLED'], { NOT_ENROLLED: 'Ongoing Training is not on for this pair.' }),
+            ...UNAVAILABLE,
+          },
+        },
+        delete: {
+          operationId: 'resumeOngoingTraining',
+          tags: ['ongoing-training'],
+          summary: 'Ends the pause now (R14)',
+          description: 'The client themself or ops. The pair is evaluated again at once: with nothing on deck, a session is booked (trigger `resume`) and the answer carries it as `autobooked`. Ending a pair that is not paused changes nothing.',
+          parameters: [CLIENT_ID, COACH_ID],
+          responses: {
+            200: { description: "That coach's entry, and the session booked at once if any.", content: json('EnrollmentResponse') },
+            400: errorResponse(400, ['INVALID_PARAMETER'], { INVALID_PARAMETER: 'clientId or coachId is empty or longer than 200 characters.' }),
+            ...AUTH_ERRORS,
+            409: errorResponse(409, ['NOT_ENROLLED'], { NOT_ENROLLED: 'no package is known for this pair: it has no switch to pause.' }),
             ...UNAVAILABLE,
           },
         },

@@ -25,6 +25,38 @@ export class RenewalMetrics {
     registers: [this.registry],
   });
 
+  readonly eventsPublished = new Counter({
+    name: 'ongoing_training_events_published_total',
+    help: 'Heads-ups (R13) and voids (R15) acknowledged by the broker, by topic',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+
+  readonly headsUps = new Counter({
+    name: 'ongoing_training_heads_ups_total',
+    help: 'Heads-ups decided before the first autobook of a package (R13)',
+    registers: [this.registry],
+  });
+
+  readonly voids = new Counter({
+    name: 'ongoing_training_autobooks_voided_total',
+    help: 'Autobooks taken back because the completion that made them was undone (R15)',
+    registers: [this.registry],
+  });
+
+  readonly resumes = new Counter({
+    name: 'ongoing_training_resumes_total',
+    help: 'Pauses ended (R14), by cause: api (the client or ops), time (its end came), switched-off',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pausesActive = new Gauge({
+    name: 'ongoing_training_pauses_active',
+    help: 'Pairs paused now, among those this instance holds (R14)',
+    registers: [this.registry],
+  });
+
   readonly deadLetters = new Counter({
     name: 'ongoing_training_dead_letters_total',
     help: 'Messages moved to a dead-letter topic, by source topic',
@@ -47,7 +79,7 @@ export class RenewalMetrics {
 
   readonly outboxBacklog = new Gauge({
     name: 'ongoing_training_outbox_backlog',
-    help: 'Autobooks stored and not yet acknowledged by the broker (the outbox retries them)',
+    help: 'Events stored (autobooks, heads-ups, voids) and not yet acknowledged by the broker (the outbox retries them)',
     registers: [this.registry],
   });
 

@@ -1,22 +1,23 @@
-import { SessionAutobooked, TOPICS } from '@app/contracts';
+import { TOPICS } from '@app/contracts';
 import { EventPublisher } from '@app/platform';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { RenewalMetrics } from '../observability/renewal.metrics';
 import { PairRepository } from './pair.repository';
+import { OutboxEvent } from './pair.schema';
 
 /** How far back a start, or a pair read cold, looks for autobooks a crashed process did not publish. */
 export const OUTBOX_RECOVERY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Publishes autobooks from the pair changes they were stored in (an outbox), and records each once
- * the broker acknowledged it. Autobooks left behind are found again: by the next apply that reads
- * their pair cold, by the recovery pass at start, and, after a failed publish, by a retry timer.
+ * Publishes what the pair changes stored (an outbox: autobooks, heads-ups, voids), and records each
+ * event once the broker acknowledged it. Events left behind are found again: by the next apply that
+ * reads their pair cold, by the recovery pass at start, and, after a failed publish, by a retry timer.
  * Publishing is at least once with a stable eventId; consumers dedupe on it.
  */
 @Injectable()
 export class AutobookOutbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AutobookOutbox.name);
-  private readonly unpublished = new Map<string, SessionAutobooked>();
+  private readonly unpublished = new Map<string, OutboxEvent>();
   /** Acknowledged by the broker, not yet recorded as published. */
   private readonly acknowledged = new Set<string>();
   private recording: Promise<void> | null = null;
@@ -48,20 +49,23 @@ export class AutobookOutbox implements OnApplicationBootstrap, OnApplicationShut
     await this.recordAcknowledged();
   }
 
-  /** Publishes the autobooks and records them as published. Throws when the broker does not take them. */
-  async publish(autobooks: SessionAutobooked[]): Promise<void> {
-    if (autobooks.length === 0) return;
+  /** Publishes the events and records them as published. Throws when the broker does not take them. */
+  async publish(events: OutboxEvent[]): Promise<void> {
+    if (events.length === 0) return;
     try {
-      await this.publisher.publish(autobooks.map((payload) => ({ topic: TOPICS.SESSION_AUTOBOOKED, key: payload.clientId, payload })));
+      await this.publisher.publish(events.map(({ topic, payload }) => ({ topic, key: payload.clientId, payload }) as never));
     } catch (error) {
-      for (const a of autobooks) this.unpublished.set(a.eventId, a);
+      for (const e of events) this.unpublished.set(e.payload.eventId, e);
       this.metrics.outboxBacklog.set(this.unpublished.size);
       throw error;
     }
-    this.metrics.autobooksPublished.inc(autobooks.length);
-    for (const a of autobooks) this.unpublished.delete(a.eventId);
+    for (const e of events) {
+      if (e.topic === TOPICS.SESSION_AUTOBOOKED) this.metrics.autobooksPublished.inc();
+      else this.metrics.eventsPublished.inc({ topic: e.topic });
+    }
+    for (const e of events) this.unpublished.delete(e.payload.eventId);
     this.metrics.outboxBacklog.set(this.unpublished.size);
-    for (const a of autobooks) this.acknowledged.add(a.eventId);
+    for (const e of events) this.acknowledged.add(e.payload.eventId);
     void this.recordAcknowledged();
   }
 
@@ -88,12 +92,12 @@ export class AutobookOutbox implements OnApplicationBootstrap, OnApplicationShut
     if (this.acknowledged.size > 0 && !this.stopped) void this.recordAcknowledged();
   }
 
-  /** Of these stored autobooks, the recent ones the broker has not acknowledged. */
-  async unacknowledged(autobooks: SessionAutobooked[], now: Date): Promise<SessionAutobooked[]> {
-    const recent = autobooks.filter((a) => now.getTime() - Date.parse(a.occurredAt) < OUTBOX_RECOVERY_MS);
+  /** Of these stored events, the recent ones the broker has not acknowledged. */
+  async unacknowledged(events: OutboxEvent[], now: Date): Promise<OutboxEvent[]> {
+    const recent = events.filter((e) => now.getTime() - Date.parse(e.payload.occurredAt) < OUTBOX_RECOVERY_MS);
     if (recent.length === 0) return [];
-    const published = await this.pairs.publishedAmong(recent.map((a) => a.eventId));
-    return recent.filter((a) => !published.has(a.eventId));
+    const published = await this.pairs.publishedAmong(recent.map((e) => e.payload.eventId));
+    return recent.filter((e) => !published.has(e.payload.eventId));
   }
 
   /** At start: what a crashed predecessor stored and did not publish. */
@@ -104,9 +108,9 @@ export class AutobookOutbox implements OnApplicationBootstrap, OnApplicationShut
       // The pass at start reads every stored change once, for the pairs and for this.
       await this.pairs.restore();
       // Two reads, whatever the number of autobooks: an acknowledgement is recorded after the autobook is stored.
-      const [stored, published] = await Promise.all([this.pairs.autobooksSince(since), this.pairs.publishedSince(since)]);
-      const missing = stored.filter((a) => now.getTime() - Date.parse(a.occurredAt) < OUTBOX_RECOVERY_MS && !published.has(a.eventId));
-      if (missing.length > 0) this.logger.log({ message: 'publishing autobooks left unpublished', count: missing.length });
+      const [stored, published] = await Promise.all([this.pairs.outboxSince(since), this.pairs.publishedSince(since)]);
+      const missing = stored.filter((e) => now.getTime() - Date.parse(e.payload.occurredAt) < OUTBOX_RECOVERY_MS && !published.has(e.payload.eventId));
+      if (missing.length > 0) this.logger.log({ message: 'publishing events left unpublished', count: missing.length });
       await this.publish(missing);
     } catch (error) {
       this.logger.warn({ message: 'outbox recovery failed; the retry timer goes on', error: String(error) });
@@ -117,7 +121,7 @@ export class AutobookOutbox implements OnApplicationBootstrap, OnApplicationShut
     void this.recordAcknowledged();
     if (this.unpublished.size === 0) return;
     await this.publish([...this.unpublished.values()]).catch((error) =>
-      this.logger.warn({ message: 'publishing autobooks failed again, will retry', count: this.unpublished.size, error: String(error) }),
+      this.logger.warn({ message: 'publishing events failed again, will retry', count: this.unpublished.size, error: String(error) }),
     );
   }
 }

@@ -1,4 +1,3 @@
-import { SessionAutobooked } from '@app/contracts';
 import { ensureCollections, modelOf } from '@app/platform/mongo/mongo-connection';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Connection, Model } from 'mongoose';
@@ -18,6 +17,9 @@ import {
   PairChangeDocument,
   pairChangeSchema,
   pairKey,
+  OutboxEvent,
+  outboxFields,
+  outboxOf,
   PUBLISHED_AUTOBOOKS_COLLECTION,
   PublishedAutobookDocument,
   publishedAutobookSchema,
@@ -35,8 +37,8 @@ export interface StoredPair {
   /** The number of the pair's latest change (0: none stored). */
   version: number;
   state: PairState;
-  /** Read from the database just now (not from this process's memory); with the autobooks it stored. */
-  cold?: { autobooked: SessionAutobooked[] };
+  /** Read from the database just now (not from this process's memory); with the events it stored. */
+  cold?: { outbox: OutboxEvent[] };
 }
 
 export interface ChangeWrite {
@@ -45,7 +47,8 @@ export interface ChangeWrite {
   coachId: string;
   state: PairState;
   entries: HistoryEntry[];
-  autobooked: SessionAutobooked[];
+  /** What the change publishes. */
+  outbox: OutboxEvent[];
 }
 
 export interface HistoryPage {
@@ -56,7 +59,8 @@ export interface HistoryPage {
 
 /** The fields of a change that make a pair's state. */
 const FOLD_FIELDS = { _id: 0, pairKey: 1, clientId: 1, coachId: 1, version: 1, entries: 1, snapshot: 1 } as const;
-type FoldDocument = Pick<PairChangeDocument, 'pairKey' | 'clientId' | 'coachId' | 'version' | 'entries' | 'snapshot' | 'autobooked' | 'at'>;
+type FoldDocument = Pick<PairChangeDocument, 'pairKey' | 'clientId' | 'coachId' | 'version' | 'entries' | 'snapshot' | 'autobooked' | 'upcoming' | 'voided' | 'at'>;
+const OUTBOX_READ = { autobooked: 1, upcoming: 1, voided: 1, at: 1 } as const;
 
 const MIGRATION_ID = 'pair_versions-to-pair_changes';
 /** How far back the pass at start keeps the autobooks it reads, for the outbox's pass (24 h) and some. */
@@ -80,8 +84,8 @@ export class PairRepository {
   private readonly published: Model<PublishedAutobookDocument>;
   private readonly cache: PairCache;
   private restoring: Promise<void> | null = null;
-  /** Autobooks of the changes the pass at start read that are younger than RECENT_MS (for the outbox). */
-  private restoredAutobooks: { since: Date; autobooks: SessionAutobooked[] } | null = null;
+  /** Events of the changes the pass at start read that are younger than RECENT_MS (for the outbox). */
+  private restoredOutbox: { since: Date; events: OutboxEvent[] } | null = null;
 
   constructor(
     @Inject(MONGO_CONNECTION) private readonly connection: Connection,
@@ -137,6 +141,31 @@ export class PairRepository {
     return (await this.load([key])).get(key) ?? null;
   }
 
+  /** Whether every stored pair is held in memory (the pass at start read them all, none was let go since). */
+  get holdsAll(): boolean {
+    return this.restoredOutbox !== null && this.cache.evictions === 0;
+  }
+
+  /**
+   * Pairs whose stored history holds a pause due by `by`, maybe ended since (the caller checks): for
+   * the pairs not held in memory. An index on `entries.changes.pausedUntil.to` serves it on MongoDB.
+   */
+  async pausesDueFromStore(by: Date): Promise<{ clientId: string; coachId: string; until: string }[]> {
+    const docs = await this.changes
+      .find({ 'entries.changes.pausedUntil.to': { $lte: by.toISOString() } }, { _id: 0, pairKey: 1 })
+      .lean<Pick<PairChangeDocument, 'pairKey'>[]>()
+      .exec();
+    const loaded = await this.load([...new Set(docs.map((d) => d.pairKey))]);
+    return [...loaded.values()].flatMap((p) =>
+      p && p.state.pausedUntil !== null && Date.parse(p.state.pausedUntil) <= by.getTime() ? [{ clientId: p.state.clientId, coachId: p.state.coachId, until: p.state.pausedUntil }] : [],
+    );
+  }
+
+  /** The pairs held in memory that are paused (R14), with the time their pause ends. */
+  paused(): { clientId: string; coachId: string; until: string }[] {
+    return this.cache.paused();
+  }
+
   /** Forgets a pair: another writer got there first. */
   forget(key: string): void {
     this.cache.delete(key);
@@ -188,8 +217,7 @@ export class PairRepository {
       const key = pairKey(w.clientId, w.coachId);
       const version = (w.previous?.version ?? 0) + 1;
       const doc: PairChangeDocument = { _id: pairChangeId(key, version), pairKey: key, clientId: w.clientId, coachId: w.coachId, version, at: now, entries: w.entries };
-      if (w.autobooked.length > 0) doc.autobooked = w.autobooked;
-      return doc;
+      return { ...doc, ...outboxFields(w.outbox) };
     });
     // A pair's entry in its client's list goes in alongside its first change: should the change lose
     // to another writer's, that writer's pair is the same pair; should it fail, the list skips pairs
@@ -242,18 +270,15 @@ export class PairRepository {
   }
 
   /**
-   * Autobooks of changes written since `since` (the outbox pass at start checks them): from the pass at
+   * Events of changes written since `since` (the outbox pass at start checks them): from the pass at
    * start when it read every change since then, else with a query.
    */
-  async autobooksSince(since: Date): Promise<SessionAutobooked[]> {
+  async outboxSince(since: Date): Promise<OutboxEvent[]> {
     await this.restoring;
-    const restored = this.restoredAutobooks;
-    if (restored && restored.since <= since) return restored.autobooks.filter((a) => Date.parse(a.occurredAt) >= since.getTime() - RECENT_SLACK_MS);
-    const docs = await this.changes
-      .find({ at: { $gte: since }, autobooked: { $exists: true } }, { _id: 0, autobooked: 1 })
-      .lean<Pick<PairChangeDocument, 'autobooked'>[]>()
-      .exec();
-    return docs.flatMap((d) => d.autobooked ?? []);
+    const restored = this.restoredOutbox;
+    if (restored && restored.since <= since) return restored.events.filter((e) => Date.parse(e.payload.occurredAt) >= since.getTime() - RECENT_SLACK_MS);
+    const docs = await this.changes.find({ at: { $gte: since } }, { _id: 0, ...OUTBOX_READ }).lean<FoldDocument[]>().exec();
+    return docs.flatMap((d) => outboxOf(d));
   }
 
   /**
@@ -308,10 +333,10 @@ export class PairRepository {
     // folder sets aside any that come early, and drops pairs left with a gap (read by key when needed).
     // One read of the history serves the outbox's pass too: the autobooks of recent changes are kept.
     const since = new Date(Date.now() - RECENT_MS);
-    const recent: SessionAutobooked[] = [];
-    const cursor = this.changes.find({}, { ...FOLD_FIELDS, autobooked: 1, at: 1 }).lean<FoldDocument>().batchSize(2000).cursor();
+    const recent: OutboxEvent[] = [];
+    const cursor = this.changes.find({}, { ...FOLD_FIELDS, ...OUTBOX_READ }).lean<FoldDocument>().batchSize(2000).cursor();
     for await (const doc of cursor) {
-      if (doc.autobooked && doc.at >= since) recent.push(...doc.autobooked);
+      if (doc.at >= since) recent.push(...outboxOf(doc));
       if (this.cache.has(doc.pairKey)) continue; // written by this process meanwhile: newer than what is read here
       folding.add(doc);
       changes++;
@@ -321,7 +346,7 @@ export class PairRepository {
       }
     }
     await cursor.close();
-    if (complete) this.restoredAutobooks = { since, autobooks: recent };
+    if (complete) this.restoredOutbox = { since, events: recent };
     if (complete) for (const stored of folding.pairs()) if (!this.cache.has(stored.key)) this.cache.set(stored);
     this.logger.log({ message: complete ? 'pairs restored' : 'pairs not restored: more than PAIR_CACHE_MB holds; read by key when needed', pairs: this.cache.size, bytes: this.cache.bytes, changes, ms: Date.now() - started });
   }
@@ -331,19 +356,19 @@ export class PairRepository {
     const found = new Map<string, StoredPair | null>(keys.map((key) => [key, null]));
     if (keys.length === 0) return found;
     const docs = await this.changes
-      .find({ pairKey: keys.length === 1 ? keys[0] : { $in: keys } }, { ...FOLD_FIELDS, autobooked: 1, at: 1 })
+      .find({ pairKey: keys.length === 1 ? keys[0] : { $in: keys } }, { ...FOLD_FIELDS, ...OUTBOX_READ })
       .sort({ pairKey: 1, version: 1 })
       .lean<FoldDocument[]>()
       .exec();
     const folding = new PairFolder();
-    const autobooked = new Map<string, SessionAutobooked[]>();
+    const outbox = new Map<string, OutboxEvent[]>();
     for (const doc of docs) {
       folding.add(doc);
-      if (doc.autobooked) autobooked.set(doc.pairKey, [...(autobooked.get(doc.pairKey) ?? []), ...doc.autobooked]);
+      outbox.set(doc.pairKey, [...(outbox.get(doc.pairKey) ?? []), ...outboxOf(doc)]);
     }
     for (const stored of folding.pairs()) {
       this.cache.set(stored);
-      found.set(stored.key, { ...stored, cold: { autobooked: autobooked.get(stored.key) ?? [] } });
+      found.set(stored.key, { ...stored, cold: { outbox: outbox.get(stored.key) ?? [] } });
     }
     return found;
   }
@@ -393,7 +418,15 @@ class PairFolder {
 /** Pairs in memory, least recently used first out, bounded by an estimate of their bytes. */
 class PairCache {
   private readonly pairs = new Map<string, { stored: StoredPair; bytes: number }>();
+  /** The paused pairs among them, for the pause ends (R14): a few, so looked through in full. */
+  private readonly pausedPairs = new Map<string, { clientId: string; coachId: string; until: string }>();
   bytes = 0;
+  /** Pairs let go to stay within the bytes. */
+  evictions = 0;
+
+  paused(): { clientId: string; coachId: string; until: string }[] {
+    return [...this.pausedPairs.values()];
+  }
 
   constructor(readonly capacity: number) {}
 
@@ -418,9 +451,12 @@ class PairCache {
     const bytes = approximateBytes(stored.state);
     this.pairs.set(stored.key, { stored: { key: stored.key, version: stored.version, state: stored.state }, bytes });
     this.bytes += bytes;
+    const { clientId, coachId, pausedUntil } = stored.state;
+    if (pausedUntil !== null) this.pausedPairs.set(stored.key, { clientId, coachId, until: pausedUntil });
     for (const [key] of this.pairs) {
       if (this.bytes <= this.capacity) break;
       this.delete(key);
+      this.evictions++;
     }
   }
 
@@ -428,6 +464,7 @@ class PairCache {
     const held = this.pairs.get(key);
     if (!held) return;
     this.pairs.delete(key);
+    this.pausedPairs.delete(key);
     this.bytes -= held.bytes;
   }
 }
@@ -488,8 +525,10 @@ interface LegacyState {
   updatedAt: string | null;
 }
 
-function legacyBody(doc: LegacyPairVersionDocument): { state: LegacyState; entries: unknown[]; autobooked: SessionAutobooked[] } {
-  if (typeof doc.body === 'string') return JSON.parse(doc.body) as { state: LegacyState; entries: unknown[]; autobooked: SessionAutobooked[] };
+type LegacyBody = { state: LegacyState; entries: unknown[]; autobooked: NonNullable<PairChangeDocument['autobooked']> };
+
+function legacyBody(doc: LegacyPairVersionDocument): LegacyBody {
+  if (typeof doc.body === 'string') return JSON.parse(doc.body) as LegacyBody;
   const fields = doc as unknown as { state: LegacyState };
   return { state: fields.state, entries: doc.entries ?? [], autobooked: doc.autobooked ?? [] };
 }
@@ -505,8 +544,15 @@ function compactLegacyState(legacy: LegacyState): PairState {
     sessionsBought: packages.reduce((sum, p) => sum + p.sessionCount, 0),
     packageIds: packages.map((p) => p.packageId),
     completedSessionIds: [...legacy.completedSessionIds],
+    revertedSessionIds: [],
     autobookCount: legacy.autobooks.length,
+    voidedSequences: [],
     lastAutobook: legacy.autobooks[legacy.autobooks.length - 1] ?? null,
+    // The earlier release knew no heads-up: none is owed for the autobooks it made.
+    autobooksAtLastPackage: legacy.autobooks.length,
+    headsUpSequence: legacy.autobooks.length + 1,
+    pausedUntil: null,
+    payments: [],
     updatedAt: legacy.updatedAt,
   };
 }

@@ -1,4 +1,4 @@
-import { SessionAutobooked } from '@app/contracts';
+import { SessionAutobooked, SessionAutobookUpcoming, SessionAutobookVoided, TOPICS } from '@app/contracts';
 import { Schema } from 'mongoose';
 import type { HistoryEntry, PairState } from '../domain';
 
@@ -23,13 +23,45 @@ export interface PairChangeDocument {
   at: Date;
   /** The decisions of the inputs applied in this change, oldest first. */
   entries: HistoryEntry[];
-  /** `session.autobooked` payloads of the autobooks made, to be published (omitted when none). */
+  /** What the change publishes (the outbox), each field omitted when empty: `session.autobooked` payloads, */
   autobooked?: SessionAutobooked[];
+  /** `session.autobook.upcoming` payloads (R13), */
+  upcoming?: SessionAutobookUpcoming[];
+  /** `session.autobook.voided` payloads (R15). */
+  voided?: SessionAutobookVoided[];
   /**
    * The pair's whole state as of this change, when its entries cannot be folded into it: only in the one
    * change a migration writes for a pair stored by the earlier release (whose entries are kept as they were).
    */
   snapshot?: PairState;
+}
+
+/** An event a change publishes, with its topic. */
+export type OutboxEvent =
+  | { topic: typeof TOPICS.SESSION_AUTOBOOKED; payload: SessionAutobooked }
+  | { topic: typeof TOPICS.SESSION_AUTOBOOK_UPCOMING; payload: SessionAutobookUpcoming }
+  | { topic: typeof TOPICS.SESSION_AUTOBOOK_VOIDED; payload: SessionAutobookVoided };
+
+type OutboxFields = Pick<PairChangeDocument, 'autobooked' | 'upcoming' | 'voided'>;
+
+/** The events a stored change publishes, autobooks first. */
+export function outboxOf(doc: OutboxFields): OutboxEvent[] {
+  return [
+    ...(doc.autobooked ?? []).map((payload) => ({ topic: TOPICS.SESSION_AUTOBOOKED, payload }) as const),
+    ...(doc.upcoming ?? []).map((payload) => ({ topic: TOPICS.SESSION_AUTOBOOK_UPCOMING, payload }) as const),
+    ...(doc.voided ?? []).map((payload) => ({ topic: TOPICS.SESSION_AUTOBOOK_VOIDED, payload }) as const),
+  ];
+}
+
+/** The fields of a change that hold these events (none for an empty kind). */
+export function outboxFields(events: OutboxEvent[]): OutboxFields {
+  const fields: OutboxFields = {};
+  for (const event of events) {
+    if (event.topic === TOPICS.SESSION_AUTOBOOKED) (fields.autobooked ??= []).push(event.payload);
+    else if (event.topic === TOPICS.SESSION_AUTOBOOK_UPCOMING) (fields.upcoming ??= []).push(event.payload);
+    else (fields.voided ??= []).push(event.payload);
+  }
+  return fields;
 }
 
 /** One per pair, inserted with its first change: the list of a client's coaches. */
@@ -39,7 +71,7 @@ export interface ClientPairDocument {
   coachId: string;
 }
 
-/** One per autobook the broker has acknowledged (`_id` = its eventId): the outbox is done with it. */
+/** One per published event the broker has acknowledged (`_id` = its eventId): the outbox is done with it. */
 export interface PublishedAutobookDocument {
   _id: string;
   at: Date;
@@ -84,6 +116,8 @@ export const pairChangeSchema = new Schema(
     at: { type: Date, required: true },
     entries: { type: [Schema.Types.Mixed], required: true },
     autobooked: { type: [Schema.Types.Mixed], default: undefined },
+    upcoming: { type: [Schema.Types.Mixed], default: undefined },
+    voided: { type: [Schema.Types.Mixed], default: undefined },
     snapshot: { type: Schema.Types.Mixed, default: undefined },
   },
   { collection: PAIR_CHANGES_COLLECTION, versionKey: false, minimize: true },
@@ -92,6 +126,8 @@ export const pairChangeSchema = new Schema(
 pairChangeSchema.index({ pairKey: 1, version: 1 });
 // The outbox's pass at start: the changes of the last 24 hours that made autobooks.
 pairChangeSchema.index({ at: 1 });
+// Pauses that may be due, for pairs not held in memory (R14).
+pairChangeSchema.index({ 'entries.changes.pausedUntil.to': 1 }, { sparse: true });
 
 export const clientPairSchema = new Schema(
   {

@@ -9,7 +9,7 @@ import { RenewalMetrics } from '../observability/renewal.metrics';
 import { RenewalService } from './renewal.service';
 
 /**
- * The Kafka edge of the service: `package.booked` and `session.completed` in, validated by their
+ * The Kafka edge of the service: its five input topics, validated by their
  * contracts, applied by the RenewalService; offsets move only once the effects are durable.
  */
 @Injectable()
@@ -39,6 +39,9 @@ export class RenewalConsumer extends InboundConsumerHost {
       routes: [
         inboundRoute(TOPICS.PACKAGE_BOOKED, (items) => this.apply(items, (event) => ({ type: 'package.booked', event }))),
         inboundRoute(TOPICS.SESSION_COMPLETED, (items) => this.apply(items, (event) => ({ type: 'session.completed', event }))),
+        inboundRoute(TOPICS.SESSION_COMPLETION_REVERTED, (items) => this.apply(items, (event) => ({ type: 'session.completion.reverted', event }))),
+        inboundRoute(TOPICS.PAYMENT_FAILED, (items) => this.apply(items, (event) => ({ type: 'payment.failed', event }))),
+        inboundRoute(TOPICS.PAYMENT_SUCCEEDED, (items) => this.apply(items, (event) => ({ type: 'payment.succeeded', event }))),
       ],
       observer: {
         applied: (topic, _count, seconds) => this.metrics.applySeconds.observe({ topic }, seconds),

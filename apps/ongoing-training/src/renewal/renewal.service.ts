@@ -1,13 +1,14 @@
-import { SessionAutobooked } from '@app/contracts';
+import { SessionAutobooked, TOPICS } from '@app/contracts';
+import { PermanentError } from '@app/platform';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Decision, HistoryEntry, PairState, PairView, RenewalInput, decide, emptyPair, pairOf, toPairView } from '../domain';
+import { Decision, HistoryEntry, PairState, PairView, RenewalInput, UnknownAutobookError, decide, emptyPair, isEventInput, pairOf, toPairView } from '../domain';
 import { RenewalMetrics } from '../observability/renewal.metrics';
-import { autobookEventId } from './autobook-id';
+import { autobookEventId, upcomingEventId } from './autobook-id';
 import { AutobookOutbox } from './autobook.outbox';
 import { Clock } from './clock';
 import { ChangeWrite, PairRepository, StoredPair, VersionConflictError } from './pair.repository';
 import { PairLocks } from './pair-locks';
-import { pairKey } from './pair.schema';
+import { OutboxEvent, pairKey } from './pair.schema';
 
 const MAX_CONFLICTS = 20;
 
@@ -21,7 +22,7 @@ export interface ApplyOptions {
 export interface AppliedPair {
   stored: StoredPair;
   entries: HistoryEntry[];
-  autobooked: SessionAutobooked[];
+  outbox: OutboxEvent[];
 }
 
 /**
@@ -69,7 +70,7 @@ export class RenewalService implements OnApplicationBootstrap {
   private async applyGroups(groups: Map<string, RenewalInput[]>, options: ApplyOptions): Promise<AppliedPair[]> {
     let pending = [...groups.keys()];
     const applied: AppliedPair[] = [];
-    const toPublish: SessionAutobooked[] = [];
+    const toPublish: OutboxEvent[] = [];
     for (let round = 0; pending.length > 0; round++) {
       if (round > MAX_CONFLICTS) throw new VersionConflictError(`pairs kept changing under this writer: ${pending.join(', ')}`);
       if (round > 0) this.metrics.versionConflicts.inc(pending.length);
@@ -77,22 +78,25 @@ export class RenewalService implements OnApplicationBootstrap {
       // A guess that a pair is new is checked by the insert; after a conflict the pair is read.
       const loaded = await this.pairs.load(pending, { unknownAsNew: options.unknownAsNew && round === 0 });
       const decided = pending.map((key) => this.decideAll(loaded.get(key) ?? null, groups.get(key)!, now));
-      // A pair read cold may hold autobooks of a crashed writer that never reached the broker.
+      // A pair read cold may hold events of a crashed writer that never reached the broker.
       for (const key of pending) {
         const stored = loaded.get(key);
-        if (stored?.cold) toPublish.push(...(await this.outbox.unacknowledged(stored.cold.autobooked, now)));
+        if (stored?.cold) toPublish.push(...(await this.outbox.unacknowledged(stored.cold.outbox, now)));
       }
       // Pairs whose inputs were all ignored (applied already, or changing nothing) write nothing.
-      const { saved, conflicts } = await this.pairs.append(decided.flatMap((d) => (d.write.entries.length > 0 ? [d.write] : [])), now);
+      const { saved, conflicts } = await this.pairs.append(
+        decided.flatMap((d) => (d.write.entries.length > 0 ? [d.write] : [])),
+        now,
+      );
       const byKey = new Map(saved.map((s) => [s.key, s]));
       const retried = new Set(conflicts);
       for (const { write, decisions } of decided) {
         const key = pairKey(write.clientId, write.coachId);
         if (retried.has(key)) continue;
         const stored = byKey.get(key) ?? write.previous ?? { key, version: 0, state: write.state };
-        applied.push({ stored, entries: write.entries, autobooked: write.autobooked });
-        toPublish.push(...write.autobooked);
-        this.record(decisions, write.autobooked);
+        applied.push({ stored, entries: write.entries, outbox: write.outbox });
+        toPublish.push(...write.outbox);
+        this.record(decisions);
       }
       pending = conflicts;
     }
@@ -106,27 +110,57 @@ export class RenewalService implements OnApplicationBootstrap {
   /** The client's switch through the API (R1, R2, R6, R8); domain refusals are thrown as DomainError. */
   async setEnrollment(clientId: string, coachId: string, enrolled: boolean): Promise<{ view: PairView; autobooked: SessionAutobooked | null }> {
     // Read, not guessed: a refusal (no package yet) must come from what is stored.
-    const [result] = await this.apply([{ type: 'enrollment', clientId, coachId, enrolled }], { mustPublish: false, unknownAsNew: false });
-    return { view: toPairView(result.stored.state), autobooked: result.autobooked[0] ?? null };
+    return this.applyOne({ type: 'enrollment', clientId, coachId, enrolled });
+  }
+
+  /** A pause until a time (R14); `null` ends it. Refusals (not enrolled, no package) are thrown as DomainError. */
+  async setPause(clientId: string, coachId: string, until: string | null): Promise<{ view: PairView; autobooked: SessionAutobooked | null }> {
+    return this.applyOne(until === null ? { type: 'resume', clientId, coachId, cause: 'api' } : { type: 'pause', clientId, coachId, until });
+  }
+
+  /** A pause whose time came (R14): ended if it is still the pair's pause. Nothing is thrown for a pair that moved on. */
+  async endPause(clientId: string, coachId: string, until: string): Promise<void> {
+    await this.apply([{ type: 'resume', clientId, coachId, cause: 'time', until }], { mustPublish: true, unknownAsNew: false });
+  }
+
+  /** The pairs this instance holds that are paused until `by` or before (R14). */
+  duePauses(by: Date): { clientId: string; coachId: string; until: string }[] {
+    return this.pairs.paused().filter((p) => Date.parse(p.until) <= by.getTime());
+  }
+
+  private async applyOne(input: RenewalInput): Promise<{ view: PairView; autobooked: SessionAutobooked | null }> {
+    // Read, not guessed: a refusal (no package yet) must come from what is stored.
+    const [result] = await this.apply([input], { mustPublish: false, unknownAsNew: false });
+    const autobooked = result.outbox.find((e) => e.topic === TOPICS.SESSION_AUTOBOOKED);
+    return { view: toPairView(result.stored.state), autobooked: autobooked ? (autobooked.payload as SessionAutobooked) : null };
   }
 
   private decideAll(stored: StoredPair | null, inputs: RenewalInput[], now: Date): { write: ChangeWrite; decisions: { input: RenewalInput; decision: Decision }[] } {
     const { clientId, coachId } = pairOf(inputs[0]);
     let state: PairState = stored?.state ?? emptyPair(clientId, coachId);
     const entries: HistoryEntry[] = [];
-    const autobooked: SessionAutobooked[] = [];
+    const outbox: OutboxEvent[] = [];
     const decisions: { input: RenewalInput; decision: Decision }[] = [];
     for (const input of inputs) {
-      const decision = decide(state, input, { now: now.toISOString(), autobookEventId });
+      let decision: Decision;
+      try {
+        decision = decide(state, input, { now: now.toISOString(), autobookEventId, upcomingEventId });
+      } catch (error) {
+        // An event about an autobook the pair never made can never be applied: dead-lettered with the reason.
+        if (error instanceof UnknownAutobookError && isEventInput(input)) throw new PermanentError(error.code, error.message);
+        throw error;
+      }
       decisions.push({ input, decision });
       state = decision.state;
       if (decision.entry) entries.push(decision.entry);
-      if (decision.autobooked) autobooked.push(decision.autobooked);
+      if (decision.autobooked) outbox.push({ topic: TOPICS.SESSION_AUTOBOOKED, payload: decision.autobooked });
+      if (decision.upcoming) outbox.push({ topic: TOPICS.SESSION_AUTOBOOK_UPCOMING, payload: decision.upcoming });
+      if (decision.voided) outbox.push({ topic: TOPICS.SESSION_AUTOBOOK_VOIDED, payload: decision.voided });
     }
-    return { write: { previous: stored, clientId, coachId, state, entries, autobooked }, decisions };
+    return { write: { previous: stored, clientId, coachId, state, entries, outbox }, decisions };
   }
 
-  private record(decisions: { input: RenewalInput; decision: Decision }[], autobooked: SessionAutobooked[]): void {
+  private record(decisions: { input: RenewalInput; decision: Decision }[]): void {
     let duplicates = 0;
     for (const { input, decision } of decisions) {
       const outcome = decision.ignored ?? (decision.entry.outcome === 'autobooked' ? 'autobooked' : decision.entry.reason);
@@ -137,9 +171,20 @@ export class RenewalService implements OnApplicationBootstrap {
     }
     // Stored nowhere (R10): counted, and logged once per pair and chunk (each at debug level).
     if (duplicates > 0) this.logger.log({ message: 'duplicates ignored (R10)', count: duplicates, ...pairOf(decisions[0].input) });
-    for (const a of autobooked) {
-      this.metrics.autobooks.inc();
-      this.logger.log({ message: 'autobooked', clientId: a.clientId, coachId: a.coachId, sequence: a.sequence, eventId: a.eventId, trigger: a.trigger });
+    for (const { input, decision } of decisions) {
+      const a = decision.autobooked;
+      if (a) {
+        this.metrics.autobooks.inc();
+        this.logger.log({ message: 'autobooked', clientId: a.clientId, coachId: a.coachId, sequence: a.sequence, eventId: a.eventId, trigger: a.trigger });
+      }
+      if (decision.upcoming) this.metrics.headsUps.inc();
+      if (decision.voided) {
+        this.metrics.voids.inc();
+        this.logger.log({ message: 'autobook voided', clientId: decision.voided.clientId, coachId: decision.voided.coachId, sequence: decision.voided.sequence, eventId: decision.voided.eventId });
+      }
+      const paused = decision.entry?.changes.pausedUntil;
+      if (paused && paused.to === null) this.metrics.resumes.inc({ cause: input.type === 'resume' ? input.cause : 'switched-off' });
     }
+    this.metrics.pausesActive.set(this.pairs.paused().length);
   }
 }

@@ -1,0 +1,68 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { RenewalMetrics } from '../observability/renewal.metrics';
+import { Clock } from './clock';
+import { PairRepository } from './pair.repository';
+import { RenewalService } from './renewal.service';
+
+/**
+ * Ends pauses whose time came (R14), within `PAUSE_CHECK_MS` of it. Nothing lives only in memory: a
+ * pause is part of its pair's stored history, read again at every start; pairs this process does not
+ * hold are found with a query. Several instances may end the same pause at once: each applies a resume
+ * for that `until` as an input, and one writer wins the pair's next change (the unique `_id`), so the
+ * pair is resumed, and evaluated, exactly once; the others find it resumed and change nothing.
+ *
+ * Why no scheduling library: those that keep their jobs in MongoDB (Agenda, Pulse) take a job with
+ * `findOneAndUpdate`, which FerretDB does not isolate, and would keep a second copy of what the pair's
+ * history already holds. The due pauses are a query on that history, and exactly once comes from its fence.
+ */
+@Injectable()
+export class PauseScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(PauseScheduler.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private everyMs = 15000;
+
+  constructor(
+    private readonly renewals: RenewalService,
+    private readonly pairs: PairRepository,
+    private readonly clock: Clock,
+    private readonly metrics: RenewalMetrics,
+  ) {}
+
+  configure(everyMs: number): void {
+    this.everyMs = everyMs;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), this.everyMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Ends every pause due by now; resolves when done (one pass at a time). */
+  tick(): Promise<void> {
+    this.running ??= this.endDuePauses().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async endDuePauses(): Promise<void> {
+    try {
+      await this.pairs.restore();
+      const now = this.clock.now();
+      const due = new Map(this.renewals.duePauses(now).map((p) => [`${p.clientId}\u0000${p.coachId}`, p]));
+      // Pairs not held in memory: their stored pauses that may be due.
+      if (!this.pairs.holdsAll) for (const p of await this.pairs.pausesDueFromStore(now)) due.set(`${p.clientId}\u0000${p.coachId}`, p);
+      for (const pause of due.values()) {
+        await this.renewals.endPause(pause.clientId, pause.coachId, pause.until);
+        this.logger.log({ message: 'pause ended: its time came', ...pause });
+      }
+      this.metrics.pausesActive.set(this.pairs.paused().length);
+    } catch (error) {
+      this.logger.warn({ message: 'ending due pauses failed; tried again at the next check', error: String(error) });
+    }
+  }
+}
