@@ -396,6 +396,8 @@ async function main() {
     const logDir = path.join(ROOT, '.artifacts', 'demo', runId);
     fs.mkdirSync(logDir, { recursive: true });
     const otPort = await portOrFree(envPort('DEMO_OT_PORT', 3000), 'ongoing-training');
+    const clockFile = path.join(logDir, 'clock-offset-ms');
+    fs.writeFileSync(clockFile, '0');
     const notifierPort = await portOrFree(envPort('DEMO_NOTIFIER_PORT', 3001), 'notifier');
     const common = {
       KAFKA_BROKERS: infraInfo.brokers.join(','),
@@ -405,7 +407,16 @@ async function main() {
     };
     const ot = new App(
       'ongoing-training',
-      { ...common, HTTP_PORT: String(otPort), MONGODB_URI: `${infraInfo.mongoBase}/${databases[0]}`, KAFKA_GROUP_ID: `${prefix}ongoing-training`, AUTH_JWT_SECRET: secret },
+      {
+        ...common,
+        HTTP_PORT: String(otPort),
+        MONGODB_URI: `${infraInfo.mongoBase}/${databases[0]}`,
+        KAFKA_GROUP_ID: `${prefix}ongoing-training`,
+        AUTH_JWT_SECRET: secret,
+        // The demo's clock: the story moves it to end a pause by time (R14).
+        CLOCK_OFFSET_FILE: clockFile,
+        PAUSE_CHECK_MS: '500',
+      },
       path.join(logDir, 'ongoing-training.log'),
     );
     const notifier = new App(
@@ -424,7 +435,9 @@ async function main() {
     // The topics, made here before the apps start: two apps creating the same missing topic at the same
     // moment can fail one of them (UNKNOWN_TOPIC_OR_PARTITION while the other's creation propagates).
     kafka = kafkaFor(infraInfo.brokers);
-    await createTopics(kafka, ['package.booked', 'session.completed', 'session.autobooked'].flatMap((t) => [prefix + t, `${prefix}${t}.dlq`]));
+    const inputs = ['package.booked', 'session.completed', 'session.completion.reverted', 'payment.failed', 'payment.succeeded', 'session.autobooked'];
+    const outputs = ['session.autobook.upcoming', 'session.autobook.voided'];
+    await createTopics(kafka, [...inputs.flatMap((t) => [prefix + t, `${prefix}${t}.dlq`]), ...outputs.map((t) => prefix + t)]);
     apps.push(ot, notifier);
     cleanups.push({ what: 'the apps', run: () => Promise.all(apps.map((a) => a.stop())) });
     for (const app of apps) {
@@ -466,6 +479,8 @@ async function main() {
       token,
       history,
       waitFor: (what, probe) => waitFor(what, probe, 30000),
+      // Moves the service's clock this far ahead (CLOCK_OFFSET_FILE), as time passing would.
+      moveClock: (ms) => fs.writeFileSync(clockFile, String(ms)),
       log: say,
     };
     say('\n== The story: events through Kafka, the switch through the API ==');
@@ -480,7 +495,16 @@ async function main() {
     const timelines = [];
     for (const pair of story.pairs) timelines.push({ pair, entries: [...(await history(pair))].reverse() });
     const autobooks = timelines.reduce((n, t) => n + t.entries.filter((e) => e.outcome === 'autobooked').length, 0);
-    const expectedEmails = autobooks * 2;
+    // Two emails per autobook (R9), per void (R15) and per failed payment (R16); one per heads-up (R13).
+    const expectedEmails = timelines.reduce(
+      (n, t) =>
+        n +
+        t.entries.reduce(
+          (m, e) => m + (e.outcome === 'autobooked' ? 2 : 0) + (e.changes.voided ? 2 : 0) + (e.changes.headsUp ? 1 : 0) + (e.input.type === 'payment.failed' && e.changes.payment ? 2 : 0),
+          0,
+        ),
+      0,
+    );
     await waitFor(`${expectedEmails} emails at the mail catcher (got ${catcher.messages.length}; notifier log: ${rel(notifier.logFile)})`, () => catcher.messages.length >= expectedEmails, 60000);
 
     // The report.
@@ -502,7 +526,7 @@ async function main() {
       say(`    dlq-reason: ${letter.headers['dlq-reason']}`);
       say(`    from ${letter.headers['dlq-source-topic']} partition ${letter.headers['dlq-source-partition']} offset ${letter.headers['dlq-source-offset']}, at ${letter.headers['dlq-failed-at']}`);
     }
-    say(`\n== Emails (R9): ${catcher.messages.length} caught, 2 per autobook (${autobooks} autobooks) ==`);
+    say(`\n== Emails: ${catcher.messages.length} caught: 2 per autobook (${autobooks} autobooks, R9), 1 per heads-up (R13), 2 per void (R15) and per failed payment (R16) ==`);
     for (const m of catcher.messages) say(`  ${String(m.id).padStart(2)}. to ${m.envelope.to.join(', ').padEnd(26)} ${m.subject}`);
     if (catcher.messages.length !== expectedEmails) story.mismatches.push(`expected ${expectedEmails} emails, caught ${catcher.messages.length}`);
 

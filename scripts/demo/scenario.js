@@ -120,6 +120,34 @@ async function runScenario(ctx) {
     return applied(pair, label ?? `session.completed ${sent.sessionId}`, expected);
   }
 
+  /** A pause through the API (R14): until this far from now on the service's clock. */
+  async function pause(pair, untilMs, expected) {
+    const until = new Date(Date.now() + clockOffset + untilMs).toISOString();
+    const response = await ctx.api('PUT', `/v1/clients/${encodeURIComponent(pair.clientId)}/ongoing-training/${encodeURIComponent(pair.coachId)}/pause`, {
+      body: { until },
+      token: ctx.token('client', pair.clientId),
+    });
+    if (response.status !== 200) throw new Error(`${pair.short}: the pause was refused: ${response.status} ${JSON.stringify(response.body)}`);
+    pair.inputs++;
+    await applied(pair, `API PUT .../pause {"until": "${until}"}`, expected);
+    return until;
+  }
+
+  async function endPause(pair, expected) {
+    const response = await ctx.api('DELETE', `/v1/clients/${encodeURIComponent(pair.clientId)}/ongoing-training/${encodeURIComponent(pair.coachId)}/pause`, { token: ctx.token('client', pair.clientId) });
+    if (response.status !== 200) throw new Error(`${pair.short}: ending the pause was refused: ${response.status} ${JSON.stringify(response.body)}`);
+    pair.inputs++;
+    await applied(pair, 'API DELETE .../pause (ended early)', expected);
+  }
+
+  async function send(pair, topic, event, what, expected) {
+    pair.inputs++;
+    await ctx.send(topic, event);
+    return applied(pair, what, expected);
+  }
+
+  let clockOffset = 0;
+
   async function toggle(pair, enrolled, expected) {
     const started = new Date().toISOString();
     const response = await ctx.api('PUT', `/v1/clients/${encodeURIComponent(pair.clientId)}/ongoing-training/${encodeURIComponent(pair.coachId)}`, {
@@ -197,7 +225,46 @@ async function runScenario(ctx) {
   await complete(cleoDev, 'not-enrolled');
   await book(cleoDev, { packageId: 'cleo-dev-pkg-1', sessionCount: 1, price: USD(9900), ongoingTraining: true }, 'autobooked');
 
-  // 5. Bad input (R12): a message that is not JSON, and one that breaks the contract. Both go to the
+  // 5. Beyond the coach guide (R13..R16): a pause ended early through the API; one that ends by itself
+  //    when its time comes (the demo moves the service's clock); a completion undone, which voids the
+  //    session it booked; a failed payment that holds the next autobook until it succeeds.
+  const benDev = new Pair(ben, dev, 'a pause, ended early through the API: books at once with trigger resume (R14)');
+  ctx.log(`\n${benDev.title}: ${benDev.story}`);
+  await book(benDev, { packageId: 'ben-dev-pkg-1', sessionCount: 1, price: USD(11000), ongoingTraining: true }, 'sessions-on-deck');
+  await pause(benDev, 14 * 24 * 3600 * 1000, 'paused');
+  await complete(benDev, 'paused');
+  await endPause(benDev, 'autobooked');
+
+  const cleoCarla = new Pair(cleo, carla, 'a pause that ends by itself when its time comes (R14; the demo moves the clock 2 hours)');
+  ctx.log(`\n${cleoCarla.title}: ${cleoCarla.story}`);
+  await book(cleoCarla, { packageId: 'cleo-carla-pkg-1', sessionCount: 1, price: USD(9500), ongoingTraining: true }, 'sessions-on-deck');
+  await pause(cleoCarla, 3600 * 1000, 'paused');
+  await complete(cleoCarla, 'paused');
+  clockOffset = 2 * 3600 * 1000;
+  ctx.moveClock(clockOffset);
+  ctx.log(`  ${cleoCarla.short.padEnd(14)} ${'(the demo moves the service clock 2 hours ahead)'.padEnd(58)}`);
+  cleoCarla.inputs++;
+  await applied(cleoCarla, 'the pause ends by itself (within 60 s of its end)', 'autobooked');
+
+  // anaDev's last completion booked a session: that completion was a mistake.
+  const anaDevEntries = await ctx.history(anaDev);
+  const triggering = anaDevEntries[0].input;
+  await send(
+    anaDev,
+    'session.completion.reverted',
+    { eventId: `evt-revert-${triggering.sessionId}`, occurredAt: new Date().toISOString(), sessionId: triggering.sessionId, clientId: anaDev.clientId, coachId: anaDev.coachId, reason: 'marked complete by mistake' },
+    `session.completion.reverted ${triggering.sessionId} (marked complete by mistake)`,
+    'sessions-on-deck',
+  );
+
+  // cleoDev's package booked a session at once; its payment fails, then succeeds.
+  const cleoDevAutobook = (await ctx.history(cleoDev))[0].autobook;
+  const payment = (type, minutes) => ({ eventId: `evt-${type}-${cleoDevAutobook.eventId}`, occurredAt: new Date(Date.now() + minutes * 60000).toISOString(), autobookEventId: cleoDevAutobook.eventId, clientId: cleoDev.clientId, coachId: cleoDev.coachId, ...(type === 'payment.failed' ? { reason: 'card declined' } : {}) });
+  await send(cleoDev, 'payment.failed', payment('payment.failed', 0), `payment.failed for autobook #${cleoDevAutobook.sequence} (card declined)`, 'payment-pending');
+  await complete(cleoDev, 'payment-pending');
+  await send(cleoDev, 'payment.succeeded', payment('payment.succeeded', 1), `payment.succeeded for autobook #${cleoDevAutobook.sequence}`, 'autobooked');
+
+  // 6. Bad input (R12): a message that is not JSON, and one that breaks the contract. Both go to the
   //    dead-letter topic unchanged, with the reason, and the service goes on.
   ctx.log('\nBad input (R12): moved to <topic>.dlq unchanged, with the reason; consumption goes on');
   const broken = '{"eventId": "evt-broken-1", "packageId": "ana-carla-pkg-9", "sessionCount": 3,';
@@ -207,7 +274,7 @@ async function runScenario(ctx) {
   await ctx.sendRaw('session.completed', ben.id, breach);
   ctx.log(`  sent to session.completed: ${breach}   (no sessionId, occurredAt not a time)`);
 
-  return { pairs: [anaCarla, benCarla, anaDev, cleoDev], mismatches, deadLetters: [{ topic: 'package.booked', value: broken }, { topic: 'session.completed', value: breach }] };
+  return { pairs: [anaCarla, benCarla, anaDev, cleoDev, benDev, cleoCarla], mismatches, deadLetters: [{ topic: 'package.booked', value: broken }, { topic: 'session.completed', value: breach }] };
 }
 
 module.exports = { runScenario, PEOPLE };

@@ -8,7 +8,8 @@ const { readEvents } = require('../lib/json-file');
 const { brokerList, kafkaClient, kafkaError, assertTopicExists } = require('../lib/kafka');
 const { Progress } = require('../lib/progress');
 
-const CONTRACTS = ['package.booked', 'session.completed', 'session.autobooked'];
+// The contract topics, longest first: `session.autobooked` must not be taken for a suffix of another.
+const CONTRACTS = ['session.completion.reverted', 'session.autobook.upcoming', 'session.autobook.voided', 'session.autobooked', 'session.completed', 'package.booked', 'payment.succeeded', 'payment.failed'];
 const BATCH = 500;
 const MAX_LISTED = 50;
 

@@ -1,5 +1,5 @@
 'use strict';
-// A pair's decision log (GET .../history, or the pair_versions documents) as text for people:
+// A pair's decision log (GET .../history, or the pair_changes documents) as text for people:
 // oldest first, one block per input: when, what came in, what it changed, what was decided and why.
 
 const { load } = require('./dist');
@@ -21,7 +21,8 @@ const REASONS = {
   'sessions-on-deck': 'sessions are still on deck (R5)',
   'auto-renewal-not-offered': 'the last package is a custom one without auto-renewal (R6)',
   'waiting-for-package': 'on deck is below 0: a completion came before its package (R11)',
-  duplicate: 'already applied: nothing changed (R10)',
+  paused: 'auto-booking is paused (R14)',
+  'payment-pending': 'the payment of an earlier autobook failed and has not succeeded since (R16)',
 };
 
 function time(iso) {
@@ -43,8 +44,17 @@ function describeInput(entry) {
     }
     case 'session.completed':
       return `session.completed ${input.sessionId}  [event ${input.eventId}]`;
+    case 'session.completion.reverted':
+      return `session.completion.reverted ${input.sessionId}: the completion is undone  [event ${input.eventId}]`;
+    case 'payment.failed':
+    case 'payment.succeeded':
+      return `${input.type} for autobook ${input.autobookEventId}  [event ${input.eventId}]`;
     case 'enrollment':
       return `API: switch turned ${onOff(input.enrolled)} (PUT {"enrolled": ${input.enrolled}})`;
+    case 'pause':
+      return `API: paused until ${time(input.until)} (PUT .../pause)`;
+    case 'resume':
+      return input.cause === 'time' ? 'the pause ended: its time came' : 'API: pause ended (DELETE .../pause)';
     default:
       return JSON.stringify(input);
   }
@@ -61,6 +71,11 @@ function describeChanges(changes) {
   if (changes.autoRenewalOffered && !(changes.rate && changes.rate.from === null)) {
     parts.push(changes.autoRenewalOffered.to ? 'auto-renewal offered again' : 'auto-renewal no longer offered');
   }
+  if (changes.completionReverted) parts.push(changes.completionReverted.pending ? `completion of ${changes.completionReverted.sessionId} undone before it arrived` : `session ${changes.completionReverted.sessionId} no longer completed`);
+  if (changes.voided) parts.push(`autobook #${changes.voided.sequence} voided (${money(changes.voided.rate)} to refund), session.autobook.voided published`);
+  if (changes.payment) parts.push(`payment of autobook #${changes.payment.sequence} ${changes.payment.status}`);
+  if (changes.pausedUntil) parts.push(changes.pausedUntil.to ? `paused until ${time(changes.pausedUntil.to)}` : 'pause ended');
+  if (changes.headsUp) parts.push(`heads-up: the next completion books #${changes.headsUp.sequence} (session.autobook.upcoming published)`);
   const deck = changes.sessionsOnDeck;
   if (deck) parts.push(deck.from === deck.to ? `on deck stays ${deck.to}` : `on deck ${deck.from} -> ${deck.to}`);
   return parts.join(', ');
@@ -112,6 +127,8 @@ function pairViewLines(view, { indent = '  ' } = {}) {
     `${indent}auto-renewal:        ${view.autoRenewalOffered ? 'offered' : 'not offered (last package is custom)'}`,
     `${indent}rate:                ${view.rate ? `${money(view.rate)} (package ${view.ratePackageId})` : 'none (no package yet)'}`,
     `${indent}sessions on deck:    ${view.sessionsOnDeck}`,
+    `${indent}paused until:        ${view.pausedUntil ? time(view.pausedUntil) : '-'}`,
+    `${indent}payment pending:     ${view.paymentPending && view.paymentPending.length ? view.paymentPending.join(', ') : '-'}`,
     `${indent}updated at:          ${view.updatedAt ? time(view.updatedAt) : '-'}`,
   ];
 }
