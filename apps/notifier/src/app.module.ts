@@ -1,6 +1,7 @@
 import { TOPICS } from '@app/contracts';
-import { EventPublisher, HealthController, METRICS_REGISTRY, MetricsController, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { EventPublisher, HealthController, LIVENESS_CHECKS, METRICS_REGISTRY, MetricsServer, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
+import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Registry } from 'prom-client';
 import { Connection } from 'mongoose';
 import { NOTIFIER_CONFIG, NotifierConfig } from './config';
 import { AutobookedConsumer } from './delivery/autobooked.consumer';
@@ -21,7 +22,7 @@ export class NotifierModule implements OnApplicationShutdown {
   static forRoot(config: NotifierConfig): DynamicModule {
     return {
       module: NotifierModule,
-      controllers: [HealthController, MetricsController, ...(config.EMAIL_PREVIEW ? [PreviewController] : [])],
+      controllers: [HealthController, ...(config.EMAIL_PREVIEW ? [PreviewController] : [])],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
         ...kafkaProviders(NOTIFIER_CONFIG, { uses: [TOPICS.SESSION_AUTOBOOKED], consumes: [TOPICS.SESSION_AUTOBOOKED] }),
@@ -40,6 +41,11 @@ export class NotifierModule implements OnApplicationShutdown {
         Mailer,
         NotifierMetrics,
         { provide: METRICS_REGISTRY, inject: [NotifierMetrics], useFactory: (m: NotifierMetrics) => m.registry },
+        {
+          provide: MetricsServer,
+          inject: [METRICS_REGISTRY],
+          useFactory: (registry: Registry) => new MetricsServer(registry, config.METRICS_PORT, new Logger('Metrics')),
+        },
         NotificationService,
         AutobookedConsumer,
         {
@@ -48,6 +54,13 @@ export class NotifierModule implements OnApplicationShutdown {
           useFactory: (mongo: Connection, consumer: AutobookedConsumer, publisher: EventPublisher): ReadinessCheck[] => [
             { name: 'mongodb', check: () => pingMongo(mongo) },
             { name: 'kafka', check: () => consumer.healthy && publisher.isConnected },
+          ],
+        },
+        {
+          provide: LIVENESS_CHECKS,
+          inject: [AutobookedConsumer],
+          useFactory: (consumer: AutobookedConsumer): ReadinessCheck[] => [
+            { name: 'consumer-progress', check: () => consumer.stalledForMs() < config.CONSUMER_STALL_MS },
           ],
         },
       ],

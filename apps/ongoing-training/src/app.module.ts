@@ -1,12 +1,16 @@
 import { INPUT_TOPICS, TOPICS } from '@app/contracts';
-import { EventPublisher, HealthController, METRICS_REGISTRY, MetricsController, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { EventPublisher, HealthController, LIVENESS_CHECKS, METRICS_REGISTRY, MetricsServer, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
+import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { Registry } from 'prom-client';
 import { Connection } from 'mongoose';
 import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from './config';
 import { EnrollmentController } from './http/enrollment.controller';
 import { HttpErrorsFilter } from './http/http-errors.filter';
 import { OpenApiController } from './http/openapi.controller';
+import { TokenVerifier } from './http/auth';
+import { RATE_LIMITS, RateLimitGuard, isRead } from './http/rate-limit.guard';
 import { ConsumerLagMonitor } from './observability/consumer-lag.monitor';
 import { RenewalMetrics } from './observability/renewal.metrics';
 import { AutobookOutbox } from './renewal/autobook.outbox';
@@ -25,10 +29,19 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
   static forRoot(config: OngoingTrainingConfig): DynamicModule {
     return {
       module: OngoingTrainingModule,
-      controllers: [EnrollmentController, OpenApiController, HealthController, MetricsController],
+      imports: [
+        // Reads and writes are counted apart, per subject (RateLimitGuard), over a minute.
+        ThrottlerModule.forRoot([
+          { name: RATE_LIMITS.READS, ttl: 60000, limit: config.RATE_LIMIT_READS_PER_MINUTE, skipIf: (context) => !isRead(context), setHeaders: false },
+          { name: RATE_LIMITS.WRITES, ttl: 60000, limit: config.RATE_LIMIT_WRITES_PER_MINUTE, skipIf: isRead, setHeaders: false },
+        ]),
+      ],
+      controllers: [EnrollmentController, OpenApiController, HealthController],
       providers: [
         { provide: ONGOING_TRAINING_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorsFilter },
+        TokenVerifier,
+        RateLimitGuard,
         ...kafkaProviders(ONGOING_TRAINING_CONFIG, { uses: [...INPUT_TOPICS, TOPICS.SESSION_AUTOBOOKED], consumes: [...INPUT_TOPICS] }),
         {
           provide: MONGO_CONNECTION,
@@ -45,6 +58,11 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
         },
         RenewalMetrics,
         { provide: METRICS_REGISTRY, inject: [RenewalMetrics], useFactory: (m: RenewalMetrics) => m.registry },
+        {
+          provide: MetricsServer,
+          inject: [METRICS_REGISTRY],
+          useFactory: (registry: Registry) => new MetricsServer(registry, config.METRICS_PORT, new Logger('Metrics')),
+        },
         Clock,
         {
           provide: AutobookOutbox,
@@ -64,6 +82,13 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
           useFactory: (mongo: Connection, consumer: RenewalConsumer, publisher: EventPublisher): ReadinessCheck[] => [
             { name: 'mongodb', check: () => pingMongo(mongo) },
             { name: 'kafka', check: () => consumer.healthy && publisher.isConnected },
+          ],
+        },
+        {
+          provide: LIVENESS_CHECKS,
+          inject: [RenewalConsumer],
+          useFactory: (consumer: RenewalConsumer): ReadinessCheck[] => [
+            { name: 'consumer-progress', check: () => consumer.stalledForMs() < config.CONSUMER_STALL_MS },
           ],
         },
       ],

@@ -45,7 +45,11 @@ export class AutobookedConsumer extends InboundConsumerHost {
           }
         }),
       ],
-      observer: { deadLettered: () => this.metrics.deadLetters.inc() },
+      observer: {
+        deadLettered: () => this.metrics.deadLetters.inc(),
+        deadLetterFailed: () => this.metrics.deadLetterFailures.inc(),
+        deadLetterTruncated: () => this.metrics.deadLettersTruncated.inc(),
+      },
     };
   }
 }

@@ -4,6 +4,7 @@ import { toPairView } from '../domain';
 import { PairRepository } from '../renewal/pair.repository';
 import { RenewalService } from '../renewal/renewal.service';
 import { Caller, CurrentCaller, JwtAuthGuard, assertCanRead, assertCanWrite } from './auth';
+import { RateLimitGuard } from './rate-limit.guard';
 
 function pathId(name: string, value: string): string {
   const parsed = pathIdSchema.safeParse(value);
@@ -13,7 +14,8 @@ function pathId(name: string, value: string): string {
 
 /** The client's Ongoing Training switch, per coach, and the decisions made for the pair. */
 @Controller('v1/clients/:clientId/ongoing-training')
-@UseGuards(JwtAuthGuard)
+// The rate limit comes first: a flood of bad tokens is limited too.
+@UseGuards(RateLimitGuard, JwtAuthGuard)
 export class EnrollmentController {
   constructor(
     private readonly renewals: RenewalService,
