@@ -227,7 +227,7 @@ describe('ongoing-training: the renewal rules through Kafka, HTTP and the databa
     const ready = await fetch(`${ot.app.url}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ checks: { mongodb: 'up', kafka: 'up' } });
-    const metrics = await (await fetch(`${ot.app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${ot.app.metricsUrl}/metrics`)).text();
     expect(metrics).toMatch(/ongoing_training_inputs_applied_total\{input="package.booked",outcome="sessions-on-deck"\} \d+/);
     expect(metrics).toMatch(/ongoing_training_autobooks_total \d+/);
   });
