@@ -31,12 +31,12 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
 
   beforeAll(async () => {
     ot = await OngoingTrainingHarness.create('hostile-kafka', { partitions: PARTITIONS });
-    await ot.startApp();
+    await ot.startApp(process.env.DEBUG_HOSTILE ? { LOG_LEVEL: 'debug' } : {});
     limit = await maxMessageBytes(ot, ot.topic(`${TOPICS.PACKAGE_BOOKED}.dlq`));
   });
 
   afterAll(async () => {
-    if (process.env.DEBUG_HOSTILE) process.stderr.write(ot?.app.logs.slice(-8000) ?? '');
+    if (process.env.DEBUG_HOSTILE) require('node:fs').writeFileSync(process.env.DEBUG_HOSTILE, `running=${ot?.app.running} exit=${ot?.app.exitCode} ${ot?.app.exitSignal}\n` + (ot?.app.logs ?? ''));
     await ot?.close();
   });
 
@@ -301,7 +301,7 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
 describe('a dead letter that cannot be written for a while (R12)', () => {
   let ot: OngoingTrainingHarness;
   afterAll(async () => {
-    if (process.env.DEBUG_HOSTILE) process.stderr.write(ot?.app.logs.slice(-8000) ?? '');
+    if (process.env.DEBUG_HOSTILE) require('node:fs').writeFileSync(process.env.DEBUG_HOSTILE, `running=${ot?.app.running} exit=${ot?.app.exitCode} ${ot?.app.exitSignal}\n` + (ot?.app.logs ?? ''));
     await ot?.close();
   });
 

@@ -93,7 +93,7 @@ describe('parseEvent: the contract bounds (R12)', () => {
 
     it('invalid JSON of 1 MB', () => {
       const reason = reasonOf(parseEvent(TOPICS.SESSION_COMPLETED, 'k', `{"a":"${'z'.repeat(1 << 20)}`, NOW));
-      expect(reason).toMatch(/not valid JSON/);
+      expect(reason).toMatch(/not valid UTF-8 JSON/);
       expect(reason.length).toBeLessThanOrEqual(MAX_REASON_LENGTH);
     });
 
@@ -105,7 +105,7 @@ describe('parseEvent: the contract bounds (R12)', () => {
   });
 
   it.each([
-    ['bad UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), /not valid UTF-8/],
+    ['bad UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), /the bytes are not UTF-8/],
     ['a tombstone', null, /tombstone/],
     ['a JSON array', Buffer.from('[]'), /contract/],
     ['a lone UTF-16 surrogate in an id', Buffer.from(JSON.stringify(aSessionCompleted({ sessionId: 'x' })).replace('"x"', '"a\\ud800b"')), /sessionId: .*well-formed/],

@@ -98,12 +98,12 @@ export function parseEvent<T extends keyof EventMap>(
   try {
     text = typeof value === 'string' ? value : new TextDecoder('utf-8', { fatal: true }).decode(value);
   } catch {
-    return { ok: false, reason: 'not valid UTF-8' };
+    return { ok: false, reason: 'not valid UTF-8 JSON: the bytes are not UTF-8' };
   }
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return { ok: false, reason: boundReason(`not valid JSON: ${(error as Error).message.slice(0, 200)}`) };
+    return { ok: false, reason: boundReason(`not valid UTF-8 JSON: ${(error as Error).message.slice(0, 200)}`) };
   }
   const result = EVENT_SCHEMAS[topic].safeParse(json);
   if (!result.success) return { ok: false, reason: boundReason(`breaks the ${topic} contract: ${describeIssues(result.error)}`) };

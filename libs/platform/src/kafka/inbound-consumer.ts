@@ -3,7 +3,7 @@ import { LoggerService } from '@nestjs/common';
 import { ConfigResourceTypes, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { backoffDelay, delay } from '../backoff';
 import { PermanentError, isTransient } from '../errors';
-import { DeadLetter, deadLetterOf, isTooLarge, letterBytes, truncatedLetter } from './dead-letter';
+import { deadLetterOf, isTooLarge, letterBytes, truncatedLetter } from './dead-letter';
 import { EventPublisher } from './event-publisher';
 import { TopicNames } from './topic-names';
 
@@ -79,6 +79,11 @@ export interface InboundConsumerOptions {
 
 type Parsed = { message: KafkaMessage; parsed: ParseResult<unknown> };
 
+/** Keys up to this size are partitioned by kafkajs's murmur2 like any producer's; longer ones are not hashed. */
+const MAX_HASHED_KEY_BYTES = 1024;
+
+const partitionOfSource = (source: number, partitions: number) => source % partitions;
+
 /**
  * Consumes contract topics with at-least-once delivery and exactly-once effects:
  * - an offset is resolved (and so committed) only after its message's effects are durable;
@@ -95,8 +100,8 @@ export class InboundConsumer {
   private readonly maxAttempts: number;
   // Per partition in hand: since when its current chunk has been worked on without being resolved.
   private readonly workingSince = new Map<string, number>();
-  // Largest record each DLQ topic accepts (max.message.bytes), read once when a letter is too big.
-  private readonly maxBytesOf = new Map<string, number>();
+  // Per DLQ topic: the largest record it accepts (max.message.bytes) and its partition count.
+  private readonly dlqLimits = new Map<string, { maxBytes: number; partitions: number }>();
   private running = false;
   private lastTransientError: { at: number; message: string } | null = null;
   private joined = false;
@@ -124,6 +129,8 @@ export class InboundConsumer {
   }
 
   async start(): Promise<void> {
+    // The DLQ topics' limits are read before the first message, off the path of a failing partition.
+    for (const topic of this.routes.keys()) await this.limitsOf(`${topic}.dlq`);
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.routes.keys()], fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
@@ -305,14 +312,26 @@ export class InboundConsumer {
     const reason = boundReason(rawReason);
     const dlq = `${topic}.dlq`;
     const letter = deadLetterOf(message, { topic, partition }, reason, new Date());
-    let truncated = false;
+    // A letter bigger than its topic takes is cut before it is sent: the broker would refuse it for ever.
+    const { maxBytes: max, partitions } = await this.limitsOf(dlq);
+    let outgoing = letterBytes(letter) > max ? truncatedLetter(letter, max) : letter;
+    // kafkajs hashes a key at about 35 µs per 4 bytes (murmur2 on emulated 64-bit integers): a 200 KB key
+    // would block the event loop for 7 s and cost the group its heartbeats. A key longer than any clientId
+    // goes to the DLQ partition of its source partition instead.
+    const dlqPartition = (message.key?.length ?? 0) > MAX_HASHED_KEY_BYTES ? partitionOfSource(partition, partitions) : undefined;
     try {
-      await this.options.publisher.sendRaw(dlq, letter);
+      await this.options.publisher.sendRaw(dlq, { ...outgoing, partition: dlqPartition });
     } catch (error) {
+      // Our estimate of the record's framing was short, or the limit changed: cut to half and send again.
       if (!isTooLarge(error)) throw error;
-      await this.options.publisher.sendRaw(dlq, await this.fitted(dlq, letter));
-      truncated = true;
+      this.dlqLimits.delete(dlq);
+      outgoing = truncatedLetter(letter, Math.floor((await this.limitsOf(dlq)).maxBytes / 2));
+      await this.options.publisher.sendRaw(dlq, { ...outgoing, partition: dlqPartition });
+    }
+    const truncated = outgoing !== letter;
+    if (truncated) {
       this.options.observer?.deadLetterTruncated?.(contract);
+      this.options.logger.warn({ message: 'dead letter too big for its topic: value cut to fit', topic: dlq, originalBytes: letterBytes(letter), maxBytes: max });
     }
     this.options.observer?.deadLettered?.(contract, reason);
     // The key is logged by its start only: a hostile key can be as big as the broker allows.
@@ -320,22 +339,24 @@ export class InboundConsumer {
     this.options.logger.warn({ message: 'dead-lettered', reason, topic, partition, offset: message.offset, key, keyBytes: message.key?.length ?? 0, truncated });
   }
 
-  /** The letter cut to what its DLQ topic accepts (max.message.bytes, read from the broker once). */
-  private async fitted(dlq: string, letter: DeadLetter): Promise<DeadLetter> {
-    let max = this.maxBytesOf.get(dlq);
-    if (max === undefined) {
-      const admin = this.options.kafka.admin();
-      await admin.connect();
-      try {
-        const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: dlq, configNames: ['max.message.bytes'] }] });
-        max = Number(resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue ?? 1048588);
-        this.maxBytesOf.set(dlq, max);
-      } finally {
-        await admin.disconnect().catch(() => undefined);
-      }
+  /** A DLQ topic's max.message.bytes and partition count, read from the broker once per topic. */
+  private async limitsOf(dlq: string): Promise<{ maxBytes: number; partitions: number }> {
+    const known = this.dlqLimits.get(dlq);
+    if (known !== undefined) return known;
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: dlq, configNames: ['max.message.bytes'] }] });
+      const maxBytes = Number(resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+      const { topics } = await admin.fetchTopicMetadata({ topics: [dlq] });
+      const partitions = topics[0]?.partitions.length ?? 0;
+      if (!Number.isInteger(maxBytes) || maxBytes <= 0 || partitions < 1) throw new Error(`${dlq}: max.message.bytes or partitions not readable`);
+      const limits = { maxBytes, partitions };
+      this.dlqLimits.set(dlq, limits);
+      return limits;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
     }
-    const fitted = truncatedLetter(letter, max);
-    this.options.logger.warn({ message: 'dead letter too big for its topic: value cut to fit', topic: dlq, originalBytes: letterBytes(letter), maxBytes: max });
-    return fitted;
   }
+
 }
