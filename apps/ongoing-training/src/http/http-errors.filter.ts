@@ -18,6 +18,10 @@ export class HttpErrorsFilter implements ExceptionFilter {
       response.status(HttpStatus.BAD_REQUEST).json({ code: 'INVALID_PARAMETER', message: 'a path parameter is not valid percent-encoded UTF-8' });
       return;
     }
+    if ((error as { type?: string }).type === 'entity.too.large' || (error instanceof HttpException && error.getStatus() === HttpStatus.PAYLOAD_TOO_LARGE)) {
+      response.status(HttpStatus.PAYLOAD_TOO_LARGE).json({ code: 'INVALID_BODY', message: 'the body is too large' });
+      return;
+    }
     if ((error as { type?: string }).type === 'entity.parse.failed') {
       response.status(HttpStatus.BAD_REQUEST).json({ code: 'INVALID_BODY', message: 'the body is not valid JSON' });
       return;
