@@ -22,5 +22,6 @@ export const HTTP_ERROR_CODES = [
   'NOT_FOUND',
   'PACKAGE_REQUIRED',
   'AUTO_RENEWAL_NOT_OFFERED',
+  'RATE_LIMITED',
   'UNAVAILABLE',
 ] as const;

@@ -7,7 +7,7 @@ jest.mock('@nestjs/common', () => {
   class Logger {}
   return {
     Logger,
-    ...Object.fromEntries(['Injectable', 'Inject', 'Optional', 'Controller', 'Get', 'Res', 'HttpCode', 'Header', 'createParamDecorator'].map((name) => [name, decorator])),
+    ...Object.fromEntries(['Injectable', 'Inject', 'Controller', 'Get', 'Res', 'HttpCode', 'Header', 'createParamDecorator'].map((name) => [name, decorator])),
     UnauthorizedException: HttpException,
     ForbiddenException: HttpException,
   };

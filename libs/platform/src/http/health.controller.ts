@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 
 export interface ReadinessCheck {
@@ -19,13 +19,13 @@ export const LIVENESS_CHECKS = Symbol('LIVENESS_CHECKS');
 export class HealthController {
   constructor(
     @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
-    @Optional() @Inject(LIVENESS_CHECKS) private readonly liveness: ReadinessCheck[] = [],
+    @Inject(LIVENESS_CHECKS) private readonly liveness: ReadinessCheck[],
   ) {}
 
   @Get('live')
   async live(@Res({ passthrough: true }) res: Response) {
     const failing = [];
-    for (const c of this.liveness ?? []) if (!(await Promise.resolve(c.check()).catch(() => false))) failing.push(c.name);
+    for (const c of this.liveness) if (!(await Promise.resolve(c.check()).catch(() => false))) failing.push(c.name);
     res.status(failing.length ? 503 : 200);
     return failing.length ? { status: 'not-live', failing } : { status: 'live' };
   }
