@@ -1,7 +1,6 @@
 import { TOPICS } from '@app/contracts';
-import { EventPublisher, HealthController, LIVENESS_CHECKS, METRICS_REGISTRY, MetricsServer, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
-import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Registry } from 'prom-client';
+import { EventPublisher, HealthController, METRICS_REGISTRY, consumerLivenessProvider, metricsServerProvider, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Connection } from 'mongoose';
 import { NOTIFIER_CONFIG, NotifierConfig } from './config';
 import { AutobookedConsumer } from './delivery/autobooked.consumer';
@@ -41,11 +40,7 @@ export class NotifierModule implements OnApplicationShutdown {
         Mailer,
         NotifierMetrics,
         { provide: METRICS_REGISTRY, inject: [NotifierMetrics], useFactory: (m: NotifierMetrics) => m.registry },
-        {
-          provide: MetricsServer,
-          inject: [METRICS_REGISTRY],
-          useFactory: (registry: Registry) => new MetricsServer(registry, config.METRICS_PORT, new Logger('Metrics')),
-        },
+        metricsServerProvider(config.METRICS_PORT),
         NotificationService,
         AutobookedConsumer,
         {
@@ -56,13 +51,7 @@ export class NotifierModule implements OnApplicationShutdown {
             { name: 'kafka', check: () => consumer.healthy && publisher.isConnected },
           ],
         },
-        {
-          provide: LIVENESS_CHECKS,
-          inject: [AutobookedConsumer],
-          useFactory: (consumer: AutobookedConsumer): ReadinessCheck[] => [
-            { name: 'consumer-progress', check: () => consumer.stalledForMs() < config.CONSUMER_STALL_MS },
-          ],
-        },
+        consumerLivenessProvider(AutobookedConsumer, config.CONSUMER_STALL_MS),
       ],
     };
   }

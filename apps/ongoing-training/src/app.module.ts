@@ -1,9 +1,8 @@
 import { INPUT_TOPICS, TOPICS } from '@app/contracts';
-import { EventPublisher, HealthController, LIVENESS_CHECKS, METRICS_REGISTRY, MetricsServer, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
-import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { EventPublisher, HealthController, METRICS_REGISTRY, consumerLivenessProvider, metricsServerProvider, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { Registry } from 'prom-client';
 import { Connection } from 'mongoose';
 import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from './config';
 import { EnrollmentController } from './http/enrollment.controller';
@@ -58,11 +57,7 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
         },
         RenewalMetrics,
         { provide: METRICS_REGISTRY, inject: [RenewalMetrics], useFactory: (m: RenewalMetrics) => m.registry },
-        {
-          provide: MetricsServer,
-          inject: [METRICS_REGISTRY],
-          useFactory: (registry: Registry) => new MetricsServer(registry, config.METRICS_PORT, new Logger('Metrics')),
-        },
+        metricsServerProvider(config.METRICS_PORT),
         Clock,
         {
           provide: AutobookOutbox,
@@ -84,13 +79,7 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
             { name: 'kafka', check: () => consumer.healthy && publisher.isConnected },
           ],
         },
-        {
-          provide: LIVENESS_CHECKS,
-          inject: [RenewalConsumer],
-          useFactory: (consumer: RenewalConsumer): ReadinessCheck[] => [
-            { name: 'consumer-progress', check: () => consumer.stalledForMs() < config.CONSUMER_STALL_MS },
-          ],
-        },
+        consumerLivenessProvider(RenewalConsumer, config.CONSUMER_STALL_MS),
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Provider, Res, Type } from '@nestjs/common';
 import type { Response } from 'express';
 
 export interface ReadinessCheck {
@@ -39,4 +39,13 @@ export class HealthController {
     res.status(ready ? 200 : 503);
     return { status: ready ? 'ready' : 'not-ready', checks: Object.fromEntries(results.map(([n, ok]) => [n, ok ? 'up' : 'down'])) };
   }
+}
+
+/** Liveness of an app whose consumer is `consumer`: not live once a chunk made no progress for `stallMs`. */
+export function consumerLivenessProvider(consumer: Type<{ stalledForMs(): number }>, stallMs: number): Provider {
+  return {
+    provide: LIVENESS_CHECKS,
+    inject: [consumer],
+    useFactory: (c: { stalledForMs(): number }): ReadinessCheck[] => [{ name: 'consumer-progress', check: () => c.stalledForMs() < stallMs }],
+  };
 }

@@ -1,4 +1,4 @@
-import type { LoggerService, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Logger, LoggerService, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
@@ -49,4 +49,9 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/** The app's MetricsServer on `port`, serving the registry provided as METRICS_REGISTRY. */
+export function metricsServerProvider(port: number): Provider {
+  return { provide: MetricsServer, inject: [METRICS_REGISTRY], useFactory: (registry: Registry) => new MetricsServer(registry, port, new Logger('Metrics')) };
 }

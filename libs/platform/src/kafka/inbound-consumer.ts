@@ -85,6 +85,29 @@ const MAX_HASHED_KEY_BYTES = 1024;
 const partitionOfSource = (source: number, partitions: number) => source % partitions;
 
 /**
+ * Splits a batch into chunks of at most `maxCount` messages and `maxBytes` bytes of keys and values, so
+ * that a batch of large messages is applied a few at a time; a message bigger than `maxBytes` is a
+ * chunk of its own.
+ */
+export function chunksOf(messages: KafkaMessage[], maxCount: number, maxBytes: number): KafkaMessage[][] {
+  const chunks: KafkaMessage[][] = [];
+  let current: KafkaMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = (message.key?.length ?? 0) + (message.value?.length ?? 0);
+    if (current.length > 0 && (current.length >= maxCount || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
  * Consumes contract topics with at-least-once delivery and exactly-once effects:
  * - an offset is resolved (and so committed) only after its message's effects are durable;
  * - a message that breaks its contract is moved to `<topic>.dlq` unchanged, with the reason (R12);
@@ -170,25 +193,6 @@ export class InboundConsumer {
     return now - oldest;
   }
 
-  /** Splits a batch into chunks of at most `chunkSize` messages and `chunkBytes` bytes. */
-  private chunksOf(messages: KafkaMessage[]): KafkaMessage[][] {
-    const chunks: KafkaMessage[][] = [];
-    let current: KafkaMessage[] = [];
-    let bytes = 0;
-    for (const message of messages) {
-      const size = (message.key?.length ?? 0) + (message.value?.length ?? 0);
-      if (current.length > 0 && (current.length >= this.chunkSize || bytes + size > this.chunkBytes)) {
-        chunks.push(current);
-        current = [];
-        bytes = 0;
-      }
-      current.push(message);
-      bytes += size;
-    }
-    if (current.length > 0) chunks.push(current);
-    return chunks;
-  }
-
   private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
     const route = this.routes.get(batch.topic);
     if (!route) return;
@@ -196,7 +200,7 @@ export class InboundConsumer {
     const now = this.options.now ?? (() => new Date());
     const partitionKey = `${batch.topic}:${batch.partition}`;
     try {
-      for (const messages of this.chunksOf(batch.messages)) {
+      for (const messages of chunksOf(batch.messages, this.chunkSize, this.chunkBytes)) {
         if (!live()) return;
         this.workingSince.set(partitionKey, Date.now());
         const at = now();
