@@ -8,6 +8,7 @@ import { createLogger } from './logging/logger';
 
 interface AppConfig {
   HTTP_PORT: number;
+  METRICS_PORT?: number;
   LOG_LEVEL: string;
   LOG_FORMAT: 'json' | 'text';
 }
@@ -47,7 +48,7 @@ export function bootstrapApp<C extends AppConfig>(name: string, loadConfig: () =
     secureHttp(app);
     app.enableShutdownHooks();
     await app.listen(config.HTTP_PORT, '0.0.0.0');
-    logger.log({ message: `${name} started`, httpPort: config.HTTP_PORT, ...describe(config) }, 'Main');
+    logger.log({ message: `${name} started`, httpPort: config.HTTP_PORT, metricsPort: config.METRICS_PORT, ...describe(config) }, 'Main');
   };
   start().catch((error) => {
     // Connection errors can quote a URI: its credentials are hidden like a configuration error's.
