@@ -1,6 +1,7 @@
 import { DLQ_HEADERS, MAX_REASON_LENGTH, PackageBooked, TOPICS } from '@app/contracts';
 import { Admin, ConfigResourceTypes } from 'kafkajs';
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import { OngoingTrainingHarness, aPair } from '../support/ongoing-training';
 import { runId, waitFor } from '../support/wait';
 import { SeenMessage } from '../support/kafka';
@@ -22,6 +23,11 @@ interface HostileKind {
 }
 
 const PARTITIONS = 3;
+
+/** DEBUG_HOSTILE=<file> keeps the service's whole log there (started at debug level) to see where it stood. */
+function keepLog(ot: OngoingTrainingHarness | undefined): void {
+  if (process.env.DEBUG_HOSTILE && ot) fs.writeFileSync(process.env.DEBUG_HOSTILE, `running=${ot.app.running} exit=${ot.app.exitCode ?? ot.app.exitSignal}\n${ot.app.logs}`);
+}
 const NOW = Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -36,7 +42,7 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
   });
 
   afterAll(async () => {
-    if (process.env.DEBUG_HOSTILE) require('node:fs').writeFileSync(process.env.DEBUG_HOSTILE, `running=${ot?.app.running} exit=${ot?.app.exitCode} ${ot?.app.exitSignal}\n` + (ot?.app.logs ?? ''));
+    keepLog(ot);
     await ot?.close();
   });
 
@@ -301,7 +307,7 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
 describe('a dead letter that cannot be written for a while (R12)', () => {
   let ot: OngoingTrainingHarness;
   afterAll(async () => {
-    if (process.env.DEBUG_HOSTILE) require('node:fs').writeFileSync(process.env.DEBUG_HOSTILE, `running=${ot?.app.running} exit=${ot?.app.exitCode} ${ot?.app.exitSignal}\n` + (ot?.app.logs ?? ''));
+    keepLog(ot);
     await ot?.close();
   });
 
