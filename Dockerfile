@@ -29,11 +29,14 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
 FROM runtime AS ongoing-training
 COPY --from=build /app/dist/apps/ongoing-training ./dist/apps/ongoing-training
 ENV HTTP_PORT=3000
-EXPOSE 3000
+# GET /metrics on its own management port, not on the API's.
+ENV METRICS_PORT=9464
+EXPOSE 3000 9464
 CMD ["node", "--max-old-space-size=160", "dist/apps/ongoing-training/apps/ongoing-training/src/main.js"]
 
 FROM runtime AS notifier
 COPY --from=build /app/dist/apps/notifier ./dist/apps/notifier
 ENV HTTP_PORT=3001
-EXPOSE 3001
+ENV METRICS_PORT=9465
+EXPOSE 3001 9465
 CMD ["node", "--max-old-space-size=160", "dist/apps/notifier/apps/notifier/src/main.js"]

@@ -114,7 +114,8 @@ async function startApp(name, env, { nodeArgs = [] } = {}) {
   const httpPort = env.HTTP_PORT ?? String(await freePort());
   const child = spawn(process.execPath, [...nodeArgs, ...appArgs(name)], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HTTP_PORT: httpPort, ...env },
+    // METRICS_PORT on a free port too: the defaults (9464, 9465) may be taken by another stack.
+    env: { PATH: process.env.PATH ?? '', HTTP_PORT: httpPort, METRICS_PORT: env.METRICS_PORT ?? String(await freePort()), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const app = new Child(name, child);

@@ -399,6 +399,9 @@ async function main() {
     const clockFile = path.join(logDir, 'clock-offset-ms');
     fs.writeFileSync(clockFile, '0');
     const notifierPort = await portOrFree(envPort('DEMO_NOTIFIER_PORT', 3001), 'notifier');
+    // GET /metrics is served on the management ports only (METRICS_PORT), not on the API's.
+    const otMetricsPort = await portOrFree(9464, 'ongoing-training metrics');
+    const notifierMetricsPort = await portOrFree(9465, 'notifier metrics');
     const common = {
       KAFKA_BROKERS: infraInfo.brokers.join(','),
       KAFKA_TOPIC_PREFIX: prefix,
@@ -410,6 +413,7 @@ async function main() {
       {
         ...common,
         HTTP_PORT: String(otPort),
+        METRICS_PORT: String(otMetricsPort),
         MONGODB_URI: `${infraInfo.mongoBase}/${databases[0]}`,
         KAFKA_GROUP_ID: `${prefix}ongoing-training`,
         AUTH_JWT_SECRET: secret,
@@ -424,6 +428,7 @@ async function main() {
       {
         ...common,
         HTTP_PORT: String(notifierPort),
+        METRICS_PORT: String(notifierMetricsPort),
         MONGODB_URI: `${infraInfo.mongoBase}/${databases[1]}`,
         KAFKA_GROUP_ID: `${prefix}notifier`,
         SMTP_URL: catcher.smtpUrl,

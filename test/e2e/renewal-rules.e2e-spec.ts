@@ -202,7 +202,8 @@ describe('ongoing-training: the renewal rules through Kafka, HTTP and the databa
       expect(await ot.api('GET', path, { token: null })).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
       expect(await ot.api('GET', path, { token: 'not-a-jwt' })).toMatchObject({ status: 401 });
       expect(await ot.api('GET', path, { token: tokenFor('client', pair.clientId, {}, 'another-secret-of-at-least-32-characters') })).toMatchObject({ status: 401, body: { code: 'INVALID_TOKEN' } });
-      expect(await ot.api('GET', path, { token: tokenFor('client', pair.clientId, { expiresIn: -10 }) })).toMatchObject({ status: 401, body: { code: 'TOKEN_EXPIRED' } });
+      // Expired a minute ago: the contract allows 30 s of clock tolerance.
+      expect(await ot.api('GET', path, { token: tokenFor('client', pair.clientId, { expiresIn: -60 }) })).toMatchObject({ status: 401, body: { code: 'TOKEN_EXPIRED' } });
     });
 
     it('lets a client see and switch only their own, a coach only read their pairs, ops everything', async () => {
@@ -229,7 +230,7 @@ describe('ongoing-training: the renewal rules through Kafka, HTTP and the databa
     const ready = await fetch(`${ot.app.url}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ checks: { mongodb: 'up', kafka: 'up' } });
-    const metrics = await (await fetch(`${ot.app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${ot.app.metricsUrl}/metrics`)).text();
     expect(metrics).toMatch(/ongoing_training_inputs_applied_total\{input="package.booked",outcome="sessions-on-deck"\} \d+/);
     expect(metrics).toMatch(/ongoing_training_autobooks_total \d+/);
   });

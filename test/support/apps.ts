@@ -36,12 +36,17 @@ export class AppProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The management port's base URL, where `GET /metrics` is served (METRICS_PORT). */
+  get metricsUrl(): string {
+    return `http://127.0.0.1:${this.env.METRICS_PORT}`;
+  }
+
   get logs(): string {
     return this.output;
   }
 
   static async start(name: AppName, env: Record<string, string>, readyTimeoutMs = 60000): Promise<AppProcess> {
-    const app = new AppProcess(name, { HTTP_PORT: String(await freePort()), LOG_LEVEL: 'warn', ...env });
+    const app = new AppProcess(name, { HTTP_PORT: String(await freePort()), METRICS_PORT: String(await freePort()), LOG_LEVEL: 'warn', ...env });
     await app.start(readyTimeoutMs);
     return app;
   }

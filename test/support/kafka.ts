@@ -9,6 +9,7 @@ export interface SeenMessage {
   partition: number;
   offset: string;
   key: string | null;
+  rawKey: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string>;
   json<T = unknown>(): T;
@@ -30,7 +31,7 @@ export class KafkaProbe {
     if (missing.length) await this.admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions })) });
   }
 
-  async produce(topic: string, messages: { key: string | null; value: string | Buffer | object }[]): Promise<void> {
+  async produce(topic: string, messages: { key: string | Buffer | null; value: string | Buffer | object | null; headers?: Record<string, string | Buffer>; partition?: number }[]): Promise<void> {
     if (!this.producer) {
       this.producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       await this.producer.connect();
@@ -41,7 +42,9 @@ export class KafkaProbe {
         acks: -1,
         messages: messages.slice(i, i + 500).map((m) => ({
           key: m.key,
-          value: typeof m.value === 'string' || Buffer.isBuffer(m.value) ? m.value : JSON.stringify(m.value),
+          value: m.value === null || typeof m.value === 'string' || Buffer.isBuffer(m.value) ? m.value : JSON.stringify(m.value),
+          headers: m.headers,
+          partition: m.partition,
         })),
       });
     }
@@ -69,6 +72,7 @@ export class KafkaProbe {
           partition,
           offset: message.offset,
           key: message.key?.toString() ?? null,
+          rawKey: message.key,
           value: message.value,
           headers,
           json: <T>() => JSON.parse(message.value!.toString()) as T,

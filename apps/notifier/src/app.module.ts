@@ -1,4 +1,4 @@
-import { EventPublisher, HealthController, METRICS_REGISTRY, MetricsController, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
+import { EventPublisher, HealthController, METRICS_REGISTRY, consumerLivenessProvider, metricsServerProvider, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
 import { DynamicModule, Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { Connection } from 'mongoose';
 import { NOTIFIER_CONFIG, NotifierConfig } from './config';
@@ -22,7 +22,7 @@ export class NotifierModule implements OnApplicationShutdown {
   static forRoot(config: NotifierConfig): DynamicModule {
     return {
       module: NotifierModule,
-      controllers: [HealthController, MetricsController, ...(config.EMAIL_PREVIEW ? [PreviewController] : [])],
+      controllers: [HealthController, ...(config.EMAIL_PREVIEW ? [PreviewController] : [])],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
         ...kafkaProviders(NOTIFIER_CONFIG, { uses: [...NOTIFIER_TOPICS], consumes: [...NOTIFIER_TOPICS] }),
@@ -35,6 +35,7 @@ export class NotifierModule implements OnApplicationShutdown {
         Mailer,
         NotifierMetrics,
         { provide: METRICS_REGISTRY, inject: [NotifierMetrics], useFactory: (m: NotifierMetrics) => m.registry },
+        metricsServerProvider(config.METRICS_PORT),
         NotificationService,
         NotifierKafka,
         NotificationConsumer,
@@ -47,6 +48,7 @@ export class NotifierModule implements OnApplicationShutdown {
             { name: 'kafka', check: () => consumer.healthy && payments.healthy && publisher.isConnected },
           ],
         },
+        consumerLivenessProvider([NotificationConsumer, PaymentFailedConsumer], config.CONSUMER_STALL_MS),
       ],
     };
   }

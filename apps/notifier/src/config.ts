@@ -5,6 +5,8 @@ const schema = z.object({
   ...commonEnvSchema,
   MONGODB_URI: env.mongoUri('mongodb://127.0.0.1:27017/ongoing-training-notifier'),
   HTTP_PORT: env.port(3001),
+  /** The management port: `GET /metrics` is served there only, never on HTTP_PORT. */
+  METRICS_PORT: env.port(9465),
   KAFKA_GROUP_ID: env.string('notifier'),
   KAFKA_CLIENT_ID: env.string('notifier'),
   SMTP_URL: env.url('smtp://127.0.0.1:1025').refine((v) => /^smtps?:\/\//.test(v), { message: 'must be an smtp:// or smtps:// URL' }),

@@ -1,12 +1,15 @@
 import { INPUT_TOPICS, TOPICS } from '@app/contracts';
-import { EventPublisher, HealthController, METRICS_REGISTRY, MetricsController, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
+import { EventPublisher, HealthController, METRICS_REGISTRY, consumerLivenessProvider, metricsServerProvider, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { Connection } from 'mongoose';
 import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from './config';
 import { EnrollmentController } from './http/enrollment.controller';
 import { HttpErrorsFilter } from './http/http-errors.filter';
 import { OpenApiController } from './http/openapi.controller';
+import { TokenVerifier } from './http/auth';
+import { RATE_LIMITS, RateLimitGuard, isRead } from './http/rate-limit.guard';
 import { ConsumerLagMonitor } from './observability/consumer-lag.monitor';
 import { RenewalMetrics } from './observability/renewal.metrics';
 import { AutobookOutbox } from './renewal/autobook.outbox';
@@ -26,10 +29,19 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
   static forRoot(config: OngoingTrainingConfig): DynamicModule {
     return {
       module: OngoingTrainingModule,
-      controllers: [EnrollmentController, OpenApiController, HealthController, MetricsController],
+      imports: [
+        // Reads and writes are counted apart, per subject (RateLimitGuard), over a minute.
+        ThrottlerModule.forRoot([
+          { name: RATE_LIMITS.READS, ttl: 60000, limit: config.RATE_LIMIT_READS_PER_MINUTE, skipIf: (context) => !isRead(context), setHeaders: false },
+          { name: RATE_LIMITS.WRITES, ttl: 60000, limit: config.RATE_LIMIT_WRITES_PER_MINUTE, skipIf: isRead, setHeaders: false },
+        ]),
+      ],
+      controllers: [EnrollmentController, OpenApiController, HealthController],
       providers: [
         { provide: ONGOING_TRAINING_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorsFilter },
+        TokenVerifier,
+        RateLimitGuard,
         ...kafkaProviders(ONGOING_TRAINING_CONFIG, { uses: [...INPUT_TOPICS, TOPICS.SESSION_AUTOBOOKED, TOPICS.SESSION_AUTOBOOK_UPCOMING, TOPICS.SESSION_AUTOBOOK_VOIDED], consumes: [...INPUT_TOPICS] }),
         {
           provide: MONGO_CONNECTION,
@@ -48,6 +60,7 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
         },
         RenewalMetrics,
         { provide: METRICS_REGISTRY, inject: [RenewalMetrics], useFactory: (m: RenewalMetrics) => m.registry },
+        metricsServerProvider(config.METRICS_PORT),
         { provide: CLOCK_OFFSET_FILE, useValue: config.CLOCK_OFFSET_FILE },
         Clock,
         {
@@ -79,6 +92,7 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
             { name: 'kafka', check: () => consumer.healthy && publisher.isConnected },
           ],
         },
+        consumerLivenessProvider([RenewalConsumer], config.CONSUMER_STALL_MS),
       ],
     };
   }

@@ -6,13 +6,27 @@ const schema = z
     ...commonEnvSchema,
     MONGODB_URI: env.mongoUri('mongodb://127.0.0.1:27017/ongoing-training'),
     HTTP_PORT: env.port(3000),
+    /** The management port: `GET /metrics` is served there only, never on HTTP_PORT. */
+    METRICS_PORT: env.port(9464),
     KAFKA_GROUP_ID: env.string('ongoing-training'),
     KAFKA_CLIENT_ID: env.string('ongoing-training'),
     /** Required, except in the local demo where a throwaway secret is generated. */
     AUTH_JWT_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'must be at least 32 characters').optional()),
     DEMO_MODE: env.bool(false),
+    /** The longest a token may live (exp - iat, or exp - now without iat). */
+    AUTH_JWT_MAX_TTL: env.durationSeconds('24h', 366 * 86400),
+    /** When set, a token's `iss` must be this. */
+    AUTH_JWT_ISSUER: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional()),
+    /** When set, a token's `aud` must be (or include) this. */
+    AUTH_JWT_AUDIENCE: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional()),
+    /** Writes (PUT, DELETE) one subject (a token's `sub`, or an address without a token) may send a minute. */
+    RATE_LIMIT_WRITES_PER_MINUTE: env.int(30, 1, 1000000),
+    /** Reads (GET) one subject may send a minute. */
+    RATE_LIMIT_READS_PER_MINUTE: env.int(600, 1, 1000000),
     /** Inputs of one partition applied together (one insert for all the pairs in them). */
     APPLY_CHUNK_SIZE: env.int(1000, 1, 5000),
+    /** Bytes (keys and values) of one chunk at most: large messages make smaller chunks. */
+    APPLY_CHUNK_BYTES: env.int(4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
     /** Partitions applied at the same time; chunks that share a pair still take turns. */
     APPLY_PARTITIONS_CONCURRENTLY: env.int(3, 1, 64),
     /** After a failed publish, how often the autobooks not yet on the topic are tried again. */

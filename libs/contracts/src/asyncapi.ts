@@ -296,11 +296,14 @@ function pascal(address: string): string {
 }
 
 const DLQ_HEADER_SCHEMAS: Record<(typeof DLQ_HEADERS)[keyof typeof DLQ_HEADERS], JsonSchema> = {
-  [DLQ_HEADERS.REASON]: { type: 'string', minLength: 1, description: 'Why the message was moved, human-readable (which field breaks the contract, not JSON, wrong key).' },
+  [DLQ_HEADERS.REASON]: { type: 'string', minLength: 1, maxLength: 1000, description: 'Why the message was moved, human-readable (which field breaks the contract, not JSON, wrong key); at most 1,000 characters, never a whole key or value. A message\'s own dlq-* headers are renamed incoming-dlq-* so none passes for ours.' },
   [DLQ_HEADERS.SOURCE_TOPIC]: { type: 'string', minLength: 1, description: 'The topic the message was read from (its real name, KAFKA_TOPIC_PREFIX included).' },
   [DLQ_HEADERS.SOURCE_PARTITION]: { type: 'string', pattern: '^[0-9]+$', description: 'Its partition there, in decimal.' },
   [DLQ_HEADERS.SOURCE_OFFSET]: { type: 'string', pattern: '^[0-9]+$', description: 'Its offset there, in decimal.' },
   [DLQ_HEADERS.FAILED_AT]: { type: 'string', format: 'date-time', description: 'When it was moved (ISO 8601, UTC).' },
+  [DLQ_HEADERS.TRUNCATED]: { type: 'string', const: 'true', description: 'Only on a letter too big for the DLQ topic: its value was cut to fit (original headers over 16 KB left off, a key over half the limit cut). The original stays at its source offset while the topic retains it.' },
+  [DLQ_HEADERS.ORIGINAL_BYTES]: { type: 'string', pattern: '^[0-9]+$', description: 'With dlq-truncated: the size in bytes of the original value.' },
+  [DLQ_HEADERS.ORIGINAL_SHA256]: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'With dlq-truncated: the SHA-256 (hex) of the original value.' },
 };
 
 const APPS = {
@@ -535,7 +538,8 @@ export function buildAsyncApiDocument(): object {
     headers: {
       type: 'object',
       description: 'Why the message was moved and where it came from. The original headers are kept beside these.',
-      required: Object.keys(DLQ_HEADER_SCHEMAS),
+      // The truncation headers appear only on a letter that was cut.
+      required: Object.keys(DLQ_HEADER_SCHEMAS).filter((name) => ![DLQ_HEADERS.TRUNCATED, DLQ_HEADERS.ORIGINAL_BYTES, DLQ_HEADERS.ORIGINAL_SHA256].includes(name as never)),
       properties: DLQ_HEADER_SCHEMAS,
     },
     payload: { description: 'The original value, byte for byte: anything, not necessarily JSON nor UTF-8.' },

@@ -39,4 +39,15 @@ export const DLQ_HEADERS = {
   SOURCE_PARTITION: 'dlq-source-partition',
   SOURCE_OFFSET: 'dlq-source-offset',
   FAILED_AT: 'dlq-failed-at',
+  /** `true` when the letter was too big for the DLQ topic and its value was cut to fit (R12). */
+  TRUNCATED: 'dlq-truncated',
+  /** Size in bytes of the original value of a truncated letter. */
+  ORIGINAL_BYTES: 'dlq-original-bytes',
+  /** SHA-256 (hex) of the original value of a truncated letter. */
+  ORIGINAL_SHA256: 'dlq-original-sha256',
 } as const;
+
+/** Header names starting with this are ours; incoming ones are renamed (FORWARDED_DLQ_HEADER_PREFIX + name). */
+export const DLQ_HEADER_PREFIX = 'dlq-';
+/** What an incoming message's own `dlq-*` headers are renamed to in its dead letter, so none passes for ours. */
+export const FORWARDED_DLQ_HEADER_PREFIX = 'incoming-';

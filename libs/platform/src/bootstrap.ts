@@ -1,17 +1,35 @@
 import { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { ConfigError } from './config/load-config';
 import { createLogger } from './logging/logger';
 
 interface AppConfig {
   HTTP_PORT: number;
+  METRICS_PORT?: number;
   LOG_LEVEL: string;
   LOG_FORMAT: 'json' | 'text';
 }
 
 /**
+ * The HTTP edge's headers: helmet's defaults (`X-Content-Type-Options: nosniff`, no `X-Powered-By`,
+ * frame and referrer policies), and `Cache-Control: no-store` on every `/v1` answer, errors included:
+ * they carry one client's data and must not sit in a shared cache.
+ */
+export function secureHttp(app: NestExpressApplication): void {
+  app.disable('x-powered-by');
+  app.use(helmet());
+  app.use('/v1', (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+}
+
+/**
  * Starts an app: configuration validated first (a wrong variable stops it with exit 78 and a message
- * that names it), JSON logs, graceful shutdown on SIGTERM/SIGINT, HTTP on HTTP_PORT.
+ * that names it, never a secret), JSON logs, graceful shutdown on SIGTERM/SIGINT, HTTP on HTTP_PORT.
  */
 export function bootstrapApp<C extends AppConfig>(name: string, loadConfig: () => C, module: (config: C) => DynamicModule, describe: (config: C) => object): void {
   const start = async () => {
@@ -26,13 +44,16 @@ export function bootstrapApp<C extends AppConfig>(name: string, loadConfig: () =
       throw error;
     }
     const logger = createLogger(config.LOG_LEVEL, config.LOG_FORMAT);
-    const app = await NestFactory.create(module(config), { logger, bufferLogs: true });
+    const app = await NestFactory.create<NestExpressApplication>(module(config), { logger, bufferLogs: true });
+    secureHttp(app);
     app.enableShutdownHooks();
     await app.listen(config.HTTP_PORT, '0.0.0.0');
-    logger.log({ message: `${name} started`, httpPort: config.HTTP_PORT, ...describe(config) }, 'Main');
+    logger.log({ message: `${name} started`, httpPort: config.HTTP_PORT, metricsPort: config.METRICS_PORT, ...describe(config) }, 'Main');
   };
   start().catch((error) => {
-    process.stderr.write(`${name} failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+    // Connection errors can quote a URI: its credentials are hidden like a configuration error's.
+    const text = (error instanceof Error ? (error.stack ?? error.message) : String(error)).replace(/(\/\/)[^/?#\s]*@/g, '$1***@');
+    process.stderr.write(`${name} failed to start: ${text}\n`);
     process.exit(1);
   });
 }

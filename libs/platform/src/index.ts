@@ -9,5 +9,6 @@ export * from './kafka/inbound-consumer';
 export * from './kafka/inbound-consumer.host';
 export * from './mongo/mongo-connection';
 export * from './http/health.controller';
-export * from './http/metrics.controller';
+export * from './http/metrics.server';
+export * from './kafka/dead-letter';
 export * from './kafka/kafka.providers';

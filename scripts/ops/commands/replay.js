@@ -86,7 +86,11 @@ async function replay(options, [topic]) {
       return 0;
     }
     process.stderr.write(`ops: copying ${topic} (${plan}) to ${target}${stripDlq ? ', without the dlq-* headers' : ''}\n`);
-    const { copied, letters, gaps } = await copy(kafka, { topic, target, ranges, total, stripDlq, fromDlq, brokers });
+    const { copied, letters, gaps, truncated } = await copy(kafka, { topic, target, ranges, total, stripDlq, fromDlq, brokers });
+    // A truncated letter holds only the start of its value: the original is read from its source offset.
+    for (const t of truncated) {
+      process.stderr.write(`ops: ${topic}/${t.partition}/${t.offset} not copied: its value was cut to fit the DLQ (dlq-truncated); the original is at ${t.source}\n`);
+    }
     for (const letter of letters.slice(0, 20)) {
       process.stdout.write(`  ${topic}/${letter.partition}/${letter.offset} key ${letter.key ?? '(none)'}: was dead-lettered because ${letter.reason}\n`);
     }
@@ -105,6 +109,7 @@ async function copy(kafka, { topic, target, ranges, total, stripDlq, fromDlq, br
   const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const progress = new Progress(`replaying to ${target}`, total);
   const letters = [];
+  const truncated = [];
   let copied = 0;
   let lastProgress = Date.now();
   let joined = false;
@@ -136,7 +141,13 @@ async function copy(kafka, { topic, target, ranges, total, stripDlq, fromDlq, br
         // Only offsets not copied yet: a seek that lands after the first fetch must not copy twice.
         const messages = batch.messages.filter((m) => Number(m.offset) >= range.next && Number(m.offset) <= range.end);
         if (messages.length === 0) return;
-        const out = messages.map((m) => {
+        const whole = messages.filter((m) => {
+          if (!fromDlq || m.headers?.['dlq-truncated']?.toString() !== 'true') return true;
+          const h = (name) => m.headers?.[name]?.toString() ?? '?';
+          truncated.push({ partition: batch.partition, offset: m.offset, source: `${h('dlq-source-topic')}/${h('dlq-source-partition')}/${h('dlq-source-offset')}` });
+          return false;
+        });
+        const out = whole.map((m) => {
           const headers = {};
           for (const [name, value] of Object.entries(m.headers ?? {})) {
             if (stripDlq && name.startsWith('dlq-')) continue;
@@ -147,15 +158,15 @@ async function copy(kafka, { topic, target, ranges, total, stripDlq, fromDlq, br
           return { key: m.key, value: m.value, headers };
         });
         try {
-          await producer.send({ topic: target, acks: -1, messages: out });
+          if (out.length > 0) await producer.send({ topic: target, acks: -1, messages: out });
         } catch (error) {
           failure = kafkaError(error, brokers, `producing to ${target} (${copied} copied before)`);
           finish();
           throw error;
         }
         range.next = Number(messages[messages.length - 1].offset) + 1;
-        range.copied += messages.length;
-        copied += messages.length;
+        range.copied += out.length;
+        copied += out.length;
         lastProgress = Date.now();
         progress.tick(messages.length);
         await heartbeat();
@@ -171,7 +182,7 @@ async function copy(kafka, { topic, target, ranges, total, stripDlq, fromDlq, br
     if (failure) throw failure;
     progress.finish();
     const gaps = pending().map((r) => ({ partition: [...ranges].find(([, x]) => x === r)[0], next: r.next, end: r.end }));
-    return { copied, letters, gaps };
+    return { copied, letters, gaps, truncated };
   } finally {
     await consumer.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);

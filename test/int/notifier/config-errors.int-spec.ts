@@ -58,4 +58,12 @@ describe('notifier: configuration errors stop it at boot', () => {
     expect(exit.stderr).toContain(JSON.stringify(value));
     expect(exit.stderr).not.toMatch(/\n\s+at /); // a message for a person, not a stack trace
   });
+
+  it('names a wrong URL without printing its credentials', async () => {
+    const exit = await runNotifier({ ...world.env({ HTTP_PORT: '0' }), SMTP_URL: 'ftp://mailer:s3cret-pass@mail.example:25' });
+    expect(exit.code).toBe(78);
+    expect(exit.stderr).toContain('SMTP_URL');
+    expect(exit.stderr).toContain('ftp://***@mail.example:25');
+    expect(exit.stderr).not.toMatch(/s3cret|mailer/);
+  });
 });

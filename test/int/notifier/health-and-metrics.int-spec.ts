@@ -38,12 +38,23 @@ describe('notifier: health and metrics endpoints', () => {
     const text = await waitFor(
       'notifier_emails_sent_total to count both emails',
       async () => {
-        const response = await fetch(`${app.url}/metrics`);
+        const response = await fetch(`${app.metricsUrl}/metrics`);
         const body = await response.text();
         return response.status === 200 && sentCount(body, 'coach') === 1 && sentCount(body, 'client') === 1 && body;
       },
       10000,
     );
     expect(text).toContain('# TYPE notifier_emails_sent_total counter');
+  });
+
+  it('serves /metrics on METRICS_PORT only, not on the HTTP port', async () => {
+    expect((await fetch(`${app.url}/metrics`)).status).toBe(404);
+    expect((await fetch(`${app.metricsUrl}/metrics`)).status).toBe(200);
+  });
+
+  it('answers with nosniff and without X-Powered-By', async () => {
+    const response = await fetch(`${app.url}/health/live`);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-powered-by')).toBeNull();
   });
 });

@@ -70,6 +70,8 @@ abstract class NotifierConsumerHost extends InboundConsumerHost {
       routes: this.routes(),
       observer: {
         deadLettered: () => this.metrics.deadLetters.inc(),
+        deadLetterFailed: () => this.metrics.deadLetterFailures.inc(),
+        deadLetterTruncated: () => this.metrics.deadLettersTruncated.inc(),
         retrying: (topic, error) => this.metrics.retries.inc({ topic, kind: error instanceof WaitingError ? 'waiting' : isTransient(error) ? 'transient' : 'unexpected' }),
       },
     };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The notifier's Prometheus metrics, on its own registry (served on `/metrics`). */
+/** The notifier's Prometheus metrics, on its own registry (served on `/metrics` of METRICS_PORT). */
 @Injectable()
 export class NotifierMetrics {
   readonly registry = new Registry();
@@ -30,6 +30,18 @@ export class NotifierMetrics {
     name: 'notifier_event_retries_total',
     help: 'Events tried again, by topic and why: waiting (a failed payment whose autobook has not been seen yet), transient (database, broker or SMTP away), unexpected',
     labelNames: ['topic', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deadLetterFailures = new Counter({
+    name: 'notifier_dead_letter_failures_total',
+    help: 'Attempts to write a dead letter that failed (retried with backoff; the partition waits meanwhile)',
+    registers: [this.registry],
+  });
+
+  readonly deadLettersTruncated = new Counter({
+    name: 'notifier_dead_letters_truncated_total',
+    help: 'Dead letters too big for their topic, written with the value cut to fit (dlq-truncated)',
     registers: [this.registry],
   });
 

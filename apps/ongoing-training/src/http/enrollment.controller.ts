@@ -5,6 +5,7 @@ import { HistoryPage, InvalidCursorError, PairRepository } from '../renewal/pair
 import { Clock } from '../renewal/clock';
 import { RenewalService } from '../renewal/renewal.service';
 import { Caller, CurrentCaller, JwtAuthGuard, assertCanRead, assertCanWrite } from './auth';
+import { RateLimitGuard } from './rate-limit.guard';
 
 function pathId(name: string, value: string): string {
   const parsed = pathIdSchema.safeParse(value);
@@ -14,7 +15,8 @@ function pathId(name: string, value: string): string {
 
 /** The client's Ongoing Training switch, per coach, and the decisions made for the pair. */
 @Controller('v1/clients/:clientId/ongoing-training')
-@UseGuards(JwtAuthGuard)
+// The rate limit comes first: a flood of bad tokens is limited too.
+@UseGuards(RateLimitGuard, JwtAuthGuard)
 export class EnrollmentController {
   constructor(
     private readonly renewals: RenewalService,

@@ -13,6 +13,15 @@ export class HttpErrorsFilter implements ExceptionFilter {
       response.status(HttpStatus.CONFLICT).json({ code: error.code, message: error.message });
       return;
     }
+    // A path that is not valid percent-encoding (`%FF`): the router fails to decode the parameter.
+    if (error instanceof URIError || /failed to decode param/i.test(String((error as Error)?.message))) {
+      response.status(HttpStatus.BAD_REQUEST).json({ code: 'INVALID_PARAMETER', message: 'a path parameter is not valid percent-encoded UTF-8' });
+      return;
+    }
+    if ((error as { type?: string }).type === 'entity.too.large' || (error instanceof HttpException && error.getStatus() === HttpStatus.PAYLOAD_TOO_LARGE)) {
+      response.status(HttpStatus.PAYLOAD_TOO_LARGE).json({ code: 'INVALID_BODY', message: 'the body is too large' });
+      return;
+    }
     if ((error as { type?: string }).type === 'entity.parse.failed') {
       response.status(HttpStatus.BAD_REQUEST).json({ code: 'INVALID_BODY', message: 'the body is not valid JSON' });
       return;

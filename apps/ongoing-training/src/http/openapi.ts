@@ -104,7 +104,7 @@ const historySchema = z.object({ clientId: idString, coachId: idString, entries:
 
 const errorSchema = z.object({ code: z.enum(HTTP_ERROR_CODES), message: z.string() });
 
-const livenessSchema = z.object({ status: z.literal('live') });
+const livenessSchema = z.object({ status: z.enum(['live', 'not-live']), failing: z.array(z.string()).optional() });
 const readinessSchema = z.object({
   status: z.enum(['ready', 'not-ready']),
   checks: z.record(z.string(), z.enum(['up', 'down'])),
@@ -215,7 +215,12 @@ const COMPONENTS: { id: string; schema: z.ZodType; description: string; fields?:
     description: 'Every error of the API.',
     fields: { code: 'What went wrong, for programs.', message: 'What went wrong, for people.' },
   },
-  { id: 'Liveness', schema: livenessSchema, description: 'The process answers.' },
+  {
+    id: 'Liveness',
+    schema: livenessSchema,
+    description: 'The process answers, and its consumer makes progress when it has work.',
+    fields: { status: 'live, or not-live (then the status code is 503: restart the process).', failing: 'What is wrong: consumer-progress when a chunk made no progress for CONSUMER_STALL_MS.' },
+  },
   {
     id: 'Readiness',
     schema: readinessSchema,
@@ -263,14 +268,17 @@ const ERROR_MESSAGES: Record<HttpErrorCode, string> = {
   AUTO_RENEWAL_NOT_OFFERED: 'the last package p7 of client c1 with coach k1 does not offer auto-renewal',
   NOT_ENROLLED: 'client c1 does not have Ongoing Training on with coach k1: there is nothing to pause',
   UNAVAILABLE: 'the service could not complete the request; try again',
+  RATE_LIMITED: 'too many requests: at most 30 a minute; try again in 42 s',
 };
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'A path parameter or the body is not valid.',
-  401: 'The Bearer token is missing, malformed, badly signed or expired.',
+  401: 'The Bearer token is missing, malformed, badly signed or expired, has no exp, lives longer than AUTH_JWT_MAX_TTL, or has another iss or aud than AUTH_JWT_ISSUER / AUTH_JWT_AUDIENCE (when set); 30 s of clock tolerance.',
   403: 'A client asking about another client, a coach asking about a pair that is not theirs, or a coach writing.',
   404: 'Nothing is known about this pair.',
   409: 'A rule of Ongoing Training refuses the change.',
+  413: 'The body is larger than the API reads (100 KB).',
+  429: 'This subject (the token\'s sub, or the address without a valid token) sent more than its share: RATE_LIMIT_READS_PER_MINUTE reads (GET, default 600) or RATE_LIMIT_WRITES_PER_MINUTE writes (default 30) a minute. Retry-After says when to try again.',
   503: 'A dependency (MongoDB, Kafka) failed; try again.',
 };
 
@@ -290,12 +298,18 @@ function errorResponse(status: number, codes: HttpErrorCode[], details: Partial<
 const AUTH_ERRORS = {
   401: errorResponse(401, ['UNAUTHORIZED', 'INVALID_TOKEN', 'TOKEN_EXPIRED'], {
     UNAUTHORIZED: 'no Bearer token.',
-    INVALID_TOKEN: 'malformed, badly signed, or without the claims sub and role.',
+    INVALID_TOKEN: 'malformed, badly signed, without the claims sub, role and exp, living too long, or for another issuer or audience.',
     TOKEN_EXPIRED: 'the token has expired.',
   }),
   403: errorResponse(403, ['FORBIDDEN']),
 };
 const UNAVAILABLE = { 503: errorResponse(503, ['UNAVAILABLE']) };
+const RATE_LIMITED = {
+  429: {
+    ...errorResponse(429, ['RATE_LIMITED']),
+    headers: { 'Retry-After': { description: 'Seconds until this subject may send again.', schema: { type: 'integer', minimum: 1 } } },
+  },
+};
 
 const json = (schema: string, extra: object = {}) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` }, ...extra } });
 
@@ -324,7 +338,7 @@ export function buildOpenApiDocument(): object {
     },
     tags: [
       { name: 'ongoing-training', description: 'The switch and the decisions of a pair.' },
-      { name: 'operations', description: 'Health, metrics and this document: no token.' },
+      { name: 'operations', description: 'Health and this document: no token.' },
     ],
     security: [{ bearerAuth: [] }],
     paths: {
@@ -339,6 +353,7 @@ export function buildOpenApiDocument(): object {
             200: { description: 'One entry per coach (none when nothing is known).', content: json('ClientOngoingTraining') },
             400: errorResponse(400, ['INVALID_PARAMETER'], { INVALID_PARAMETER: 'clientId is empty or longer than 200 characters.' }),
             ...AUTH_ERRORS,
+            ...RATE_LIMITED,
             ...UNAVAILABLE,
           },
         },
@@ -362,6 +377,8 @@ export function buildOpenApiDocument(): object {
               INVALID_PARAMETER: 'clientId or coachId is empty or longer than 200 characters.',
             }),
             ...AUTH_ERRORS,
+            ...RATE_LIMITED,
+            413: errorResponse(413, ['INVALID_BODY'], { INVALID_BODY: 'the body is larger than 100 KB.' }),
             409: errorResponse(409, ['PACKAGE_REQUIRED', 'AUTO_RENEWAL_NOT_OFFERED'], {
               PACKAGE_REQUIRED: 'turning it on or off before any package with that coach is known (R1).',
               AUTO_RENEWAL_NOT_OFFERED: 'turning it on while the last package does not offer auto-renewal (R6).',
@@ -437,6 +454,7 @@ export function buildOpenApiDocument(): object {
             200: { description: 'The decisions.', content: json('History') },
             400: errorResponse(400, ['INVALID_PARAMETER'], { INVALID_PARAMETER: 'clientId or coachId is empty or longer than 200 characters, limit is not 1..1000, or before is not a cursor.' }),
             ...AUTH_ERRORS,
+            ...RATE_LIMITED,
             404: errorResponse(404, ['NOT_FOUND'], { NOT_FOUND: 'no input of this pair was ever applied.' }),
             ...UNAVAILABLE,
           },
@@ -448,7 +466,10 @@ export function buildOpenApiDocument(): object {
           tags: ['operations'],
           summary: 'Liveness',
           security: [],
-          responses: { 200: { description: 'The process answers.', content: json('Liveness') } },
+          responses: {
+            200: { description: 'The process answers.', content: json('Liveness') },
+            503: { description: 'Not live: its consumer made no progress on work in hand for CONSUMER_STALL_MS; restart it.', content: json('Liveness') },
+          },
         },
       },
       '/health/ready': {
@@ -460,20 +481,6 @@ export function buildOpenApiDocument(): object {
           responses: {
             200: { description: 'Ready.', content: json('Readiness') },
             503: { description: 'Not ready: a dependency is down.', content: json('Readiness') },
-          },
-        },
-      },
-      '/metrics': {
-        get: {
-          operationId: 'metrics',
-          tags: ['operations'],
-          summary: 'Prometheus metrics',
-          security: [],
-          responses: {
-            200: {
-              description: 'The Prometheus text exposition format.',
-              content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } },
-            },
           },
         },
       },

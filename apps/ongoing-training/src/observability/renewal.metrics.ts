@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The service's Prometheus metrics, on its own registry (served on `/metrics`). */
+/** The service's Prometheus metrics, on its own registry (served on `/metrics` of METRICS_PORT). */
 @Injectable()
 export class RenewalMetrics {
   readonly registry = new Registry();
@@ -60,6 +60,20 @@ export class RenewalMetrics {
   readonly deadLetters = new Counter({
     name: 'ongoing_training_dead_letters_total',
     help: 'Messages moved to a dead-letter topic, by source topic',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deadLetterFailures = new Counter({
+    name: 'ongoing_training_dead_letter_failures_total',
+    help: 'Attempts to write a dead letter that failed (retried with backoff; the partition waits meanwhile), by source topic',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deadLettersTruncated = new Counter({
+    name: 'ongoing_training_dead_letters_truncated_total',
+    help: 'Dead letters too big for their topic, written with the value cut to fit (dlq-truncated), by source topic',
     labelNames: ['topic'] as const,
     registers: [this.registry],
   });

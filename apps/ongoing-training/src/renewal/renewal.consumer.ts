@@ -35,6 +35,7 @@ export class RenewalConsumer extends InboundConsumerHost {
       publisher: this.publisher,
       logger: this.logger,
       chunkSize: this.config.APPLY_CHUNK_SIZE,
+      chunkBytes: this.config.APPLY_CHUNK_BYTES,
       partitionsConsumedConcurrently: this.config.APPLY_PARTITIONS_CONCURRENTLY,
       routes: [
         inboundRoute(TOPICS.PACKAGE_BOOKED, (items) => this.apply(items, (event) => ({ type: 'package.booked', event }))),
@@ -47,6 +48,8 @@ export class RenewalConsumer extends InboundConsumerHost {
         applied: (topic, _count, seconds) => this.metrics.applySeconds.observe({ topic }, seconds),
         deadLettered: (topic) => this.metrics.deadLetters.inc({ topic }),
         retrying: (topic) => this.metrics.retries.inc({ topic }),
+        deadLetterFailed: (topic) => this.metrics.deadLetterFailures.inc({ topic }),
+        deadLetterTruncated: (topic) => this.metrics.deadLettersTruncated.inc({ topic }),
       },
     };
   }

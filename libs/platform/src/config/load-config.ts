@@ -8,6 +8,24 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose value is never printed, whatever is wrong with it. */
+const SECRET_NAME = /SECRET|PASSWORD|TOKEN|KEY|CREDENTIAL/i;
+
+/**
+ * A value as a configuration error may show it: a secret's not at all, a URL's without its credentials
+ * (`mongodb://user:pass@host` -> `mongodb://***@host`), anything else cut to 100 characters.
+ */
+export function printableValue(name: string, raw: string): string {
+  if (SECRET_NAME.test(name)) return `(${raw.length} characters, not shown)`;
+  // Credentials can sit before any '@' of a URL-ish value, and in its query (?password=, &authSource...).
+  // A URL variable's userinfo is hidden even when the URL is malformed (`smtp:/user:pass@host`).
+  const masked = /_UR[LI]$/.test(name) && raw.includes('@') ? raw.replace(/^([a-z][a-z0-9+.-]*:\/*)?.*@/i, '$1***@') : raw;
+  const shown = masked
+    .replace(/(\/\/)[^/?#]*@/g, '$1***@')
+    .replace(/([?&;](?:password|pass|pwd|secret|token|key)[^=&;]*=)[^&;]*/gi, '$1***');
+  return JSON.stringify(shown.length > 100 ? `${shown.slice(0, 100)}...` : shown);
+}
+
 /** Validates the environment against a schema whose keys are the variable names. */
 export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const result = schema.safeParse(env);
@@ -16,7 +34,8 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
     result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
       const raw = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined;
-      return `${name}: ${issue.message}${raw === undefined ? ' (not set)' : ` (got ${JSON.stringify(raw)})`}`;
+      // zod's own message never carries the value; only this suffix shows it, made safe to print.
+      return `${name}: ${issue.message}${raw === undefined ? ' (not set)' : ` (got ${printableValue(name, raw)})`}`;
     }),
   );
 }
@@ -59,6 +78,23 @@ export const env = {
       }),
     ),
   url: (fallback: string) => z.preprocess(unsetIfEmpty, z.url().default(fallback)),
+  /** A duration: whole seconds, or a number with s, m, h or d (`90s`, `15m`, `24h`, `7d`); in seconds. */
+  durationSeconds: (fallback: string, maxSeconds: number) =>
+    z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .default(fallback)
+        .transform((v, ctx) => {
+          const match = /^(\d{1,9})\s*([smhd]?)$/.exec(v.trim());
+          const seconds = match ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'] : NaN;
+          if (!(seconds >= 1 && seconds <= maxSeconds)) {
+            ctx.addIssue({ code: 'custom', message: `must be a duration from 1s to ${maxSeconds}s (90s, 15m, 24h, 7d)` });
+            return z.NEVER;
+          }
+          return seconds;
+        }),
+    ),
   logLevel: () =>
     z.preprocess(unsetIfEmpty, z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log')),
 };
@@ -71,4 +107,9 @@ export const commonEnvSchema = {
   KAFKA_TOPIC_PARTITIONS: env.int(3, 1, 1000),
   LOG_LEVEL: env.logLevel(),
   LOG_FORMAT: z.preprocess(unsetIfEmpty, z.enum(['json', 'text']).default('json')),
+  /**
+   * A consumer working on one chunk this long without moving its offsets answers /health/live with 503,
+   * so an orchestrator restarts it (a restart clears what no retry does: a wedged client, a leak).
+   */
+  CONSUMER_STALL_MS: env.int(300000, 1000, 86400000),
 };

@@ -24,4 +24,9 @@ export abstract class InboundConsumerHost implements OnApplicationBootstrap, OnA
   get healthy(): boolean {
     return this.consumer?.healthy ?? false;
   }
+
+  /** How long the oldest chunk in hand has been worked on without progress (0: none in hand). */
+  stalledForMs(): number {
+    return this.consumer?.stalledForMs() ?? 0;
+  }
 }

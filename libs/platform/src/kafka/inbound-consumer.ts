@@ -1,8 +1,9 @@
-import { DLQ_HEADERS, EventMap, ParseResult, parseEvent } from '@app/contracts';
+import { EventMap, ParseResult, boundReason, parseEvent } from '@app/contracts';
 import { LoggerService } from '@nestjs/common';
-import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { ConfigResourceTypes, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { backoffDelay, delay } from '../backoff';
 import { PermanentError, WaitingError, isTransient } from '../errors';
+import { deadLetterOf, isTooLarge, letterBytes, truncatedLetter } from './dead-letter';
 import { EventPublisher } from './event-publisher';
 import { TopicNames } from './topic-names';
 
@@ -47,6 +48,10 @@ export interface ConsumerObserver {
   applied?(contract: string, count: number, seconds: number): void;
   deadLettered?(contract: string, reason: string): void;
   retrying?(contract: string, error: unknown, attempt: number): void;
+  /** A dead letter could not be written (it is retried): the partition waits meanwhile. */
+  deadLetterFailed?(contract: string, error: unknown): void;
+  /** A dead letter was too big for its topic and went out cut to fit. */
+  deadLetterTruncated?(contract: string): void;
 }
 
 export interface InboundConsumerOptions {
@@ -59,6 +64,13 @@ export interface InboundConsumerOptions {
   observer?: ConsumerObserver;
   /** Messages applied together; their offsets are resolved together once all are durable. */
   chunkSize?: number;
+  /**
+   * Bytes (keys, values, headers) of one chunk at most: a chunk ends early rather than hold many large
+   * messages and their parsed forms at once. A single message bigger than this is a chunk of its own.
+   */
+  chunkBytes?: number;
+  /** The clock contract times are checked against (tests pass their own). */
+  now?: () => Date;
   /** Attempts before an input failing with an unexpected (non-transient) error is dead-lettered. */
   maxAttempts?: number;
   partitionsConsumedConcurrently?: number;
@@ -66,6 +78,34 @@ export interface InboundConsumerOptions {
 }
 
 type Parsed = { message: KafkaMessage; parsed: ParseResult<unknown> };
+
+/** Keys up to this size are partitioned by kafkajs's murmur2 like any producer's; longer ones are not hashed. */
+const MAX_HASHED_KEY_BYTES = 1024;
+
+const partitionOfSource = (source: number, partitions: number) => source % partitions;
+
+/**
+ * Splits a batch into chunks of at most `maxCount` messages and `maxBytes` bytes of keys and values, so
+ * that a batch of large messages is applied a few at a time; a message bigger than `maxBytes` is a
+ * chunk of its own.
+ */
+export function chunksOf(messages: KafkaMessage[], maxCount: number, maxBytes: number): KafkaMessage[][] {
+  const chunks: KafkaMessage[][] = [];
+  let current: KafkaMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = (message.key?.length ?? 0) + (message.value?.length ?? 0);
+    if (current.length > 0 && (current.length >= maxCount || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
 
 /**
  * Consumes contract topics with at-least-once delivery and exactly-once effects:
@@ -79,7 +119,12 @@ export class InboundConsumer {
   private readonly consumer: Consumer;
   private readonly routes: Map<string, AnyInboundRoute>;
   private readonly chunkSize: number;
+  private readonly chunkBytes: number;
   private readonly maxAttempts: number;
+  // Per partition in hand: since when its current chunk has been worked on without being resolved.
+  private readonly workingSince = new Map<string, number>();
+  // Per DLQ topic: the largest record it accepts (max.message.bytes) and its partition count.
+  private readonly dlqLimits = new Map<string, { maxBytes: number; partitions: number }>();
   private running = false;
   private lastTransientError: { at: number; message: string } | null = null;
   private joined = false;
@@ -96,6 +141,7 @@ export class InboundConsumer {
     });
     this.routes = new Map(options.routes.map((r) => [options.names.of(r.contract), r]));
     this.chunkSize = options.chunkSize ?? 1;
+    this.chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
     this.consumer.on(this.consumer.events.CRASH, (event) => {
@@ -106,6 +152,8 @@ export class InboundConsumer {
   }
 
   async start(): Promise<void> {
+    // The DLQ topics' limits are read before the first message, off the path of a failing partition.
+    for (const topic of this.routes.keys()) await this.limitsOf(`${topic}.dlq`);
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.routes.keys()], fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
@@ -134,20 +182,38 @@ export class InboundConsumer {
     return this.lastTransientError?.message ?? null;
   }
 
+  /**
+   * How long the oldest chunk in hand has been worked on without its offsets moving (0: none in hand).
+   * A consumer stuck on one chunk (a dead letter that cannot be written, a failure retried for ever)
+   * shows here, so liveness can report it and an orchestrator restart it.
+   */
+  stalledForMs(now = Date.now()): number {
+    let oldest = now;
+    for (const since of this.workingSince.values()) oldest = Math.min(oldest, since);
+    return now - oldest;
+  }
+
   private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
     const route = this.routes.get(batch.topic);
     if (!route) return;
     const live = () => this.running && isRunning() && !isStale();
-    for (let i = 0; i < batch.messages.length && live(); i += this.chunkSize) {
-      const chunk = batch.messages.slice(i, i + this.chunkSize).map((message) => ({
-        message,
-        parsed: parseEvent(route.contract, message.key, message.value),
-      }));
-      const done = await this.applyChunk(route, batch.topic, batch.partition, chunk, heartbeat, live);
-      if (!done) return;
-      resolveOffset(chunk[chunk.length - 1].message.offset);
-      await commitOffsetsIfNecessary();
-      await heartbeat();
+    const now = this.options.now ?? (() => new Date());
+    const partitionKey = `${batch.topic}:${batch.partition}`;
+    try {
+      for (const messages of chunksOf(batch.messages, this.chunkSize, this.chunkBytes)) {
+        if (!live()) return;
+        this.workingSince.set(partitionKey, Date.now());
+        const at = now();
+        const chunk = messages.map((message) => ({ message, parsed: parseEvent(route.contract, message.key, message.value, at) }));
+        const done = await this.applyChunk(route, batch.topic, batch.partition, chunk, heartbeat, live);
+        if (!done) return;
+        resolveOffset(chunk[chunk.length - 1].message.offset);
+        this.workingSince.delete(partitionKey);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+      }
+    } finally {
+      this.workingSince.delete(partitionKey);
     }
   }
 
@@ -221,7 +287,11 @@ export class InboundConsumer {
     }
   }
 
-  /** Runs a broker operation until it succeeds, or the consumer stops. */
+  /**
+   * Writes a dead letter until it succeeds, or the consumer stops. A failure that will pass (broker away)
+   * is retried with backoff and reported (readiness, a metric, the stall time); a letter too big for its
+   * topic is not retried as it is, it goes out cut to fit.
+   */
   private async retrying(contract: string, heartbeat: () => Promise<void>, live: () => boolean, op: () => Promise<void>): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -230,7 +300,8 @@ export class InboundConsumer {
       } catch (error) {
         this.lastTransientError = { at: Date.now(), message: String(error) };
         this.options.observer?.retrying?.(contract, error, attempt);
-        this.options.logger.warn({ message: 'dead-lettering failed, retrying', error: String(error), attempt });
+        this.options.observer?.deadLetterFailed?.(contract, error);
+        this.options.logger.warn({ message: 'dead-lettering failed, retrying', error: String(error).slice(0, 500), attempt });
         if (!(await this.pause(attempt, heartbeat, live))) return false;
       }
     }
@@ -243,18 +314,56 @@ export class InboundConsumer {
     return live();
   }
 
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
-    const contract = this.options.names.contractOf(topic);
-    const headers: IHeaders = {
-      ...(message.headers ?? {}),
-      [DLQ_HEADERS.REASON]: reason,
-      [DLQ_HEADERS.SOURCE_TOPIC]: topic,
-      [DLQ_HEADERS.SOURCE_PARTITION]: String(partition),
-      [DLQ_HEADERS.SOURCE_OFFSET]: message.offset,
-      [DLQ_HEADERS.FAILED_AT]: new Date().toISOString(),
-    };
-    await this.options.publisher.sendRaw(`${topic}.dlq`, { key: message.key, value: message.value, headers });
-    this.options.observer?.deadLettered?.(contract ?? topic, reason);
-    this.options.logger.warn({ message: 'dead-lettered', reason, topic, partition, offset: message.offset, key: message.key?.toString() });
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, rawReason: string): Promise<void> {
+    const contract = this.options.names.contractOf(topic) ?? topic;
+    const reason = boundReason(rawReason);
+    const dlq = `${topic}.dlq`;
+    const letter = deadLetterOf(message, { topic, partition }, reason, new Date());
+    // A letter bigger than its topic takes is cut before it is sent: the broker would refuse it for ever.
+    const { maxBytes: max, partitions } = await this.limitsOf(dlq);
+    let outgoing = letterBytes(letter) > max ? truncatedLetter(letter, max) : letter;
+    // kafkajs hashes a key at about 35 µs per 4 bytes (murmur2 on emulated 64-bit integers): a 200 KB key
+    // would block the event loop for 7 s and cost the group its heartbeats. A key longer than any clientId
+    // goes to the DLQ partition of its source partition instead.
+    const dlqPartition = (message.key?.length ?? 0) > MAX_HASHED_KEY_BYTES ? partitionOfSource(partition, partitions) : undefined;
+    try {
+      await this.options.publisher.sendRaw(dlq, { ...outgoing, partition: dlqPartition });
+    } catch (error) {
+      // Our estimate of the record's framing was short, or the limit changed: cut to half and send again.
+      if (!isTooLarge(error)) throw error;
+      this.dlqLimits.delete(dlq);
+      outgoing = truncatedLetter(letter, Math.floor((await this.limitsOf(dlq)).maxBytes / 2));
+      await this.options.publisher.sendRaw(dlq, { ...outgoing, partition: dlqPartition });
+    }
+    const truncated = outgoing !== letter;
+    if (truncated) {
+      this.options.observer?.deadLetterTruncated?.(contract);
+      this.options.logger.warn({ message: 'dead letter too big for its topic: value cut to fit', topic: dlq, originalBytes: letterBytes(letter), maxBytes: max });
+    }
+    this.options.observer?.deadLettered?.(contract, reason);
+    // The key is logged by its start only: a hostile key can be as big as the broker allows.
+    const key = message.key ? message.key.subarray(0, 100).toString() : undefined;
+    this.options.logger.warn({ message: 'dead-lettered', reason, topic, partition, offset: message.offset, key, keyBytes: message.key?.length ?? 0, truncated });
   }
+
+  /** A DLQ topic's max.message.bytes and partition count, read from the broker once per topic. */
+  private async limitsOf(dlq: string): Promise<{ maxBytes: number; partitions: number }> {
+    const known = this.dlqLimits.get(dlq);
+    if (known !== undefined) return known;
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: dlq, configNames: ['max.message.bytes'] }] });
+      const maxBytes = Number(resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+      const { topics } = await admin.fetchTopicMetadata({ topics: [dlq] });
+      const partitions = topics[0]?.partitions.length ?? 0;
+      if (!Number.isInteger(maxBytes) || maxBytes <= 0 || partitions < 1) throw new Error(`${dlq}: max.message.bytes or partitions not readable`);
+      const limits = { maxBytes, partitions };
+      this.dlqLimits.set(dlq, limits);
+      return limits;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
 }
