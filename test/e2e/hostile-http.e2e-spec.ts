@@ -218,17 +218,17 @@ describe('hostile HTTP requests: the API holds its ground', () => {
     expect((await fetch(`${ot.app.url}/health/ready`)).status).toBe(200);
   });
 
-  // TODO(storage): R1 in both directions and "a write that changes nothing stores nothing" are being
-  // built by the storage work (pair.repository.ts, renewal.service.ts); enable these once it lands.
-  it.skip('refuses to switch off a pair with no package: 409 PACKAGE_REQUIRED (R1) [TODO(storage)]', async () => {
+  it('refuses to switch off a pair with no package: 409 PACKAGE_REQUIRED, and stores nothing (R1)', async () => {
     const empty = aPair('no-package');
     const answer = await send({ method: 'PUT', path: entry(empty.clientId, empty.coachId), authorization: ops(), body: '{"enrolled":false}' });
     expect(answer).toMatchObject({ status: 409, body: { code: 'PACKAGE_REQUIRED' } });
+    expect(await send({ path: history(empty.clientId, empty.coachId), authorization: ops() })).toMatchObject({ status: 404 });
   });
 
-  it.skip('stores nothing for a write that changes nothing [TODO(storage)]', async () => {
+  it('stores nothing for a write that changes nothing (R10)', async () => {
     const before = await send({ path: history(other.clientId, other.coachId), authorization: ops() });
-    await send({ method: 'PUT', path: entry(other.clientId, other.coachId), authorization: ops(), body: '{"enrolled":false}' });
+    const answer = await send({ method: 'PUT', path: entry(other.clientId, other.coachId), authorization: ops(), body: '{"enrolled":false}' });
+    expect(answer).toMatchObject({ status: 200, body: { enrolled: false } });
     const after = await send({ path: history(other.clientId, other.coachId), authorization: ops() });
     expect(after.body.entries).toEqual(before.body.entries);
   });

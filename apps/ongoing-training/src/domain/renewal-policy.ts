@@ -255,14 +255,12 @@ function enrollmentChanges(state: PairState, input: EnrollmentInput, now: string
   const last = lastPackage(state);
   if (last === null) throw new PackageRequiredError(state.clientId, state.coachId);
   if (input.enrolled && !last.autoRenewal) throw new AutoRenewalNotOfferedError(state.clientId, state.coachId, last.packageId);
+  // A write that changes nothing stores nothing (R10): the register keeps the time of the choice that
+  // holds, so a checkout made between that choice and this answer, arriving later, still applies.
+  if (state.enrolled === input.enrolled) return null;
   // The API is the newest writer. The register never moves back, though: with a checkout time ahead of
   // the server clock, moving it back would let an older checkout undo this answer (R8).
   const enrolledChangedAt = state.enrolledChangedAt === null ? now : laterOf(state.enrolledChangedAt, now);
-  if (state.enrolled === input.enrolled) {
-    // The same choice again still moves the register, so that a checkout made before this answer and
-    // arriving after it cannot undo it (R8, R11). Only a write that moves nothing stores nothing.
-    return enrolledChangedAt === state.enrolledChangedAt ? null : { enrolledChangedAt };
-  }
   const changes: Changes = { enrolled: { from: state.enrolled, to: input.enrolled }, enrolledChangedAt };
   // Switching off ends a pause (R14).
   if (!input.enrolled && state.pausedUntil !== null) changes.pausedUntil = { from: state.pausedUntil, to: null };
