@@ -93,7 +93,7 @@ export class NotifierWorld {
 
   /** A counter of the first notifier's /metrics, summed over the series whose labels include `labels`. */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-    const text = await (await fetch(`${this.apps[0].url}/metrics`)).text();
+    const text = await (await fetch(`${this.apps[0].metricsUrl}/metrics`)).text();
     let sum = 0;
     for (const match of text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? (\\S+)$`, 'gm'))) {
       const series = match[1] ?? '';
