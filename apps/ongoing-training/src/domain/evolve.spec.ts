@@ -1,7 +1,7 @@
 import type { Decision, HistoryEntry } from './decision';
-import { DomainError } from './errors';
+import { DomainError, UnknownAutobookError } from './errors';
 import { evolve, foldHistory } from './evolve';
-import { emptyPair, PairState, sessionsOnDeck } from './pair-state';
+import { emptyPair, PairState, paymentPending, sessionsOnDeck } from './pair-state';
 import type { RenewalInput } from './renewal-input';
 import { decide } from './renewal-policy';
 import {
@@ -16,7 +16,13 @@ import {
   enrollment,
   entryOf,
   minute,
+  pause,
+  paymentFailed,
+  paymentSucceeded,
   play,
+  readableAutobookEventId,
+  resume,
+  reverted,
   seededRandom,
   storedEntries,
   usd,
@@ -113,7 +119,10 @@ describe('evolve: the state is folded from the history', () => {
     /**
      * A long random-ish sequence of inputs of one pair: packages in any order (some checkouts stamped
      * after the decision clock, some custom, some choosing the switch), completions of sessions bought or
-     * not yet, API switches either way (some refused, some unchanged), and duplicates of both topics.
+     * not yet, API switches either way (some refused, some unchanged), and duplicates of both topics;
+     * completions undone (after or before they arrive, some twice), payment failures and successes of
+     * autobooks made or not (those never made are dead-lettered), in any occurredAt order and redelivered,
+     * and pauses and resumes (API, or by time with a due time that may be stale) (R13..R16).
      */
     function inputsOf(seed: number, length: number): RenewalInput[] {
       const random = seededRandom(seed);
@@ -121,16 +130,56 @@ describe('evolve: the state is folded from the history', () => {
       const inputs: RenewalInput[] = [];
       const packageIds: string[] = [];
       const sessionIds: string[] = [];
+      const revertedIds: string[] = [];
+      const payments: RenewalInput[] = [];
+      const failedAutobooks: string[] = [];
+      const pauseDates = ['2026-12-05T00:00:00.000Z', '2026-12-09T00:00:00.000Z', '2027-01-15T00:00:00.000Z'];
       let nextSession = 1;
+      // The generator peeks at the pair as `run` will see it (same clock, refusals skipped), so that it can
+      // end a pause or a hold right when on deck is 0, and undo the completion that made the latest autobook.
+      let state = null as PairState | null;
+      const push = (input: RenewalInput) => {
+        const now = new Date(Date.UTC(2026, 11, 1, 9, inputs.length)).toISOString();
+        inputs.push(input);
+        try {
+          state = decide(state, input, at(now)).state;
+        } catch (error) {
+          if (!(error instanceof DomainError) && !(error instanceof UnknownAutobookError)) throw error;
+        }
+      };
       for (let i = 0; i < length; i++) {
+        const waiting = state !== null && (state.pausedUntil !== null || paymentPending(state).length > 0);
+        if (state !== null && waiting && sessionsOnDeck(state) === 1 && random() < 0.3) {
+          // The last session on deck completed while paused or held.
+          const sessionId = `s${nextSession++}`;
+          sessionIds.push(sessionId);
+          push(completed({ sessionId, eventId: `c-${i}`, occurredAt: minute(i) }));
+          continue;
+        }
+        if (state !== null && waiting && sessionsOnDeck(state) === 0 && random() < 0.7) {
+          const pending = paymentPending(state);
+          if (state.pausedUntil !== null) {
+            push(random() < 0.5 ? resume('api') : resume('time', state.pausedUntil));
+            continue;
+          }
+          if (pending.length > 0) {
+            push(paymentSucceeded({ autobookEventId: pick(pending).autobookEventId, eventId: `pay-r-${i}`, occurredAt: minute(inputs.length) }));
+            continue;
+          }
+        }
+        const lastAutobook = state?.lastAutobook;
+        if (lastAutobook?.trigger.sessionId !== undefined && !state!.voidedSequences.includes(lastAutobook.sequence) && random() < 0.04) {
+          push(reverted({ sessionId: lastAutobook.trigger.sessionId, eventId: `rv-${i}`, occurredAt: minute(inputs.length) }));
+          continue;
+        }
         const roll = random();
-        if (roll < 0.22) {
+        if (roll < 0.15) {
           const packageId = `p${packageIds.length + 1}`;
           packageIds.push(packageId);
           // Between Nov 1 and Dec 2: the clock runs from Dec 1 09:00, so some checkouts are ahead of it.
           const occurredAt = new Date(NOV_1 + Math.floor(random() * 31 * 24) * HOUR).toISOString();
           const sessionCount = 1 + Math.floor(random() * 4);
-          inputs.push(
+          push(
             booked({
               packageId,
               occurredAt,
@@ -141,19 +190,58 @@ describe('evolve: the state is folded from the history', () => {
               client: { name: `Client ${i}`, email: `client${i}@example.com` },
             }),
           );
-        } else if (roll < 0.3 && packageIds.length > 0) {
+        } else if (roll < 0.2 && packageIds.length > 0) {
           // The same package again, under a new event id and other values: a duplicate (R10).
-          inputs.push(booked({ packageId: pick(packageIds), eventId: `again-${i}`, sessionCount: 9 }));
-        } else if (roll < 0.7) {
+          push(booked({ packageId: pick(packageIds), eventId: `again-${i}`, sessionCount: 9 }));
+        } else if (roll < 0.6) {
           const sessionId = `s${nextSession++}`;
           sessionIds.push(sessionId);
-          inputs.push(completed({ sessionId, eventId: `c-${i}`, occurredAt: minute(i) }));
-        } else if (roll < 0.8 && sessionIds.length > 0) {
+          push(completed({ sessionId, eventId: `c-${i}`, occurredAt: minute(i) }));
+        } else if (roll < 0.64 && sessionIds.length > 0) {
           // The same session completed again, same or new event id: a duplicate (R10).
           const sessionId = pick(sessionIds);
-          inputs.push(completed({ sessionId, eventId: random() < 0.5 ? `dup-${i}` : `completed-${sessionId}` }));
+          push(completed({ sessionId, eventId: random() < 0.5 ? `dup-${i}` : `completed-${sessionId}` }));
+        } else if (roll < 0.69) {
+          // A completion undone (R15): of the latest completion (which may have made the latest autobook), of an
+          // older one, of one not completed yet (it comes later and is cancelled out), or of one already undone.
+          const which = random();
+          const latest = sessionIds[sessionIds.length - 1];
+          const sessionId =
+            which < 0.4 && latest !== undefined
+              ? latest
+              : which < 0.6 && sessionIds.length > 0
+                ? pick(sessionIds)
+                : which < 0.85 || revertedIds.length === 0
+                  ? `s${nextSession}`
+                  : pick(revertedIds);
+          revertedIds.push(sessionId);
+          push(reverted({ sessionId, eventId: `r-${i}`, occurredAt: minute(i) }));
+        } else if (roll < 0.75) {
+          if (payments.length > 0 && random() < 0.15) {
+            // A payment event redelivered (R10).
+            push(pick(payments));
+            continue;
+          }
+          // The charge of one of the first autobooks, made or not yet (R16), mostly in order, some of them at
+          // any time of November (older than what billing already told).
+          const fails = random() < 0.4;
+          // A success is mostly for an autobook whose charge failed before.
+          const autobookEventId =
+            !fails && failedAutobooks.length > 0 && random() < 0.7
+              ? pick(failedAutobooks)
+              : readableAutobookEventId(CLIENT_ID, COACH_ID, 1 + Math.floor(random() * 4));
+          if (fails) failedAutobooks.push(autobookEventId);
+          const occurredAt = random() < 0.75 ? minute(i) : new Date(NOV_1 + Math.floor(random() * 30 * 24) * HOUR).toISOString();
+          const event = { autobookEventId, occurredAt, eventId: `pay-${i}` };
+          const payment = fails ? paymentFailed(event) : paymentSucceeded(event);
+          payments.push(payment);
+          push(payment);
+        } else if (roll < 0.765) {
+          push(pause(pick(pauseDates)));
+        } else if (roll < 0.83) {
+          push(random() < 0.75 ? resume('api') : resume('time', pick(pauseDates)));
         } else {
-          inputs.push(enrollment(random() < 0.6));
+          push(enrollment(random() < 0.6));
         }
       }
       return inputs;
@@ -162,19 +250,28 @@ describe('evolve: the state is folded from the history', () => {
     interface Run {
       decisions: Decision[];
       refused: number;
+      deadLettered: number;
       state: PairState | null;
     }
 
-    /** Like `play`, but a refused API switch (R1, R6) is skipped: it stores nothing. */
+    /**
+     * Like `play`, but a refused API request (R1, R6, R14) is skipped, and so is a payment of an autobook
+     * never made (dead-lettered at the edge, R16): they store nothing.
+     */
     function run(inputs: readonly RenewalInput[]): Run {
       const decisions: Decision[] = [];
       let state: PairState | null = null;
       let refused = 0;
+      let deadLettered = 0;
       inputs.forEach((input, i) => {
         let decision: Decision;
         try {
           decision = decide(state, input, at(new Date(Date.UTC(2026, 11, 1, 9, i)).toISOString()));
         } catch (error) {
+          if (error instanceof UnknownAutobookError) {
+            deadLettered += 1;
+            return;
+          }
           if (!(error instanceof DomainError)) throw error;
           refused += 1;
           return;
@@ -183,7 +280,7 @@ describe('evolve: the state is folded from the history', () => {
         decisions.push(decision);
         state = decision.state;
       });
-      return { decisions, refused, state };
+      return { decisions, refused, deadLettered, state };
     }
 
     const SEEDS = Array.from({ length: 40 }, (_, i) => 20261201 + i);
@@ -204,6 +301,13 @@ describe('evolve: the state is folded from the history', () => {
         folded = evolve(folded, decision.entry);
         expect(folded).toStrictEqual(decision.state);
         expect(decision.entry.changes.sessionsOnDeck.to).toBe(sessionsOnDeck(folded));
+        // What is published is what the entry records: an autobook (R5), a heads-up (R13), a void (R15).
+        const { entry } = decision;
+        expect(decision.autobooked?.eventId ?? null).toBe(entry.outcome === 'autobooked' ? entry.autobook.eventId : null);
+        expect(decision.upcoming?.eventId ?? null).toBe(entry.changes.headsUp?.eventId ?? null);
+        expect(decision.voided?.eventId ?? null).toBe(entry.changes.voided?.eventId ?? null);
+        // A heads-up is for the sequence the next autobook will have (R13).
+        if (entry.changes.headsUp) expect(entry.changes.headsUp.sequence).toBe(folded.autobookCount + 1);
       }
 
       // The whole history at once, and as it comes back from storage (JSON), gives the final state.
@@ -212,16 +316,33 @@ describe('evolve: the state is folded from the history', () => {
       const stored: HistoryEntry[] = JSON.parse(JSON.stringify(entries));
       expect(foldHistory(CLIENT_ID, COACH_ID, stored)).toStrictEqual(final);
 
-      // One autobook per autobooked entry, numbered 1, 2, 3...
+      // One autobook per autobooked entry, numbered 1, 2, 3..., a voided one never reused (R15).
       const autobooks = entries.flatMap((e) => (e.outcome === 'autobooked' ? [e.autobook.sequence] : []));
       expect(autobooks).toEqual(autobooks.map((_, i) => i + 1));
       expect(final.autobookCount).toBe(autobooks.length);
+      const voids = entries.flatMap((e) => (e.changes.voided ? [e.changes.voided.sequence] : []));
+      expect(new Set(voids).size).toBe(voids.length);
+      expect(final.voidedSequences).toEqual(voids);
+      // At most one heads-up per sequence (R13).
+      const headsUps = entries.flatMap((e) => (e.changes.headsUp ? [e.changes.headsUp.sequence] : []));
+      expect(new Set(headsUps).size).toBe(headsUps.length);
     });
 
-    it('covers what it claims: duplicates, unchanged and refused switches, autobooks, late older packages', () => {
+    it('covers what it claims: duplicates, unchanged and refused switches, autobooks, late older packages, R13..R16', () => {
       const totals = { decisions: 0, duplicate: 0, unchanged: 0, refused: 0, autobooked: 0, olderPackages: 0 };
+      const r13to16 = {
+        deadLettered: 0,
+        headsUps: 0,
+        voided: 0,
+        pendingReverts: 0,
+        paused: 0,
+        paymentPending: 0,
+        resumeTriggered: 0,
+        paymentTriggered: 0,
+        pausesEndedBySwitch: 0,
+      };
       for (const seed of SEEDS) {
-        const { decisions, refused } = run(inputsOf(seed, LENGTH));
+        const { decisions, refused, deadLettered } = run(inputsOf(seed, LENGTH));
         const entries = storedEntries(decisions);
         totals.decisions += decisions.length;
         totals.duplicate += decisions.filter((d) => d.ignored === 'duplicate').length;
@@ -229,6 +350,15 @@ describe('evolve: the state is folded from the history', () => {
         totals.refused += refused;
         totals.autobooked += entries.filter((e) => e.outcome === 'autobooked').length;
         totals.olderPackages += entries.filter((e) => e.changes.packageAdded && !e.changes.rate).length;
+        r13to16.deadLettered += deadLettered;
+        r13to16.headsUps += entries.filter((e) => e.changes.headsUp).length;
+        r13to16.voided += entries.filter((e) => e.changes.voided).length;
+        r13to16.pendingReverts += entries.filter((e) => e.changes.completionReverted?.pending).length;
+        r13to16.paused += entries.filter((e) => e.outcome === 'no-autobook' && e.reason === 'paused').length;
+        r13to16.paymentPending += entries.filter((e) => e.outcome === 'no-autobook' && e.reason === 'payment-pending').length;
+        r13to16.resumeTriggered += entries.filter((e) => e.outcome === 'autobooked' && e.autobook.trigger.type === 'resume').length;
+        r13to16.paymentTriggered += entries.filter((e) => e.outcome === 'autobooked' && e.autobook.trigger.type === 'payment.succeeded').length;
+        r13to16.pausesEndedBySwitch += entries.filter((e) => e.changes.pausedUntil?.to === null && e.changes.enrolled?.to === false).length;
       }
       expect(totals.decisions).toBeGreaterThan(SEEDS.length * 100);
       expect(totals.duplicate).toBeGreaterThan(100);
@@ -236,6 +366,17 @@ describe('evolve: the state is folded from the history', () => {
       expect(totals.refused).toBeGreaterThan(10);
       expect(totals.autobooked).toBeGreaterThan(50);
       expect(totals.olderPackages).toBeGreaterThan(20);
+      // R13..R16: payments of autobooks never made (dead-lettered), heads-ups, voids, reverts before their
+      // completion, holds and pauses, and autobooks made when a pause or a hold ends.
+      expect(r13to16.deadLettered).toBeGreaterThan(50);
+      expect(r13to16.headsUps).toBeGreaterThan(10);
+      expect(r13to16.voided).toBeGreaterThan(10);
+      expect(r13to16.pendingReverts).toBeGreaterThan(20);
+      expect(r13to16.paused).toBeGreaterThan(50);
+      expect(r13to16.paymentPending).toBeGreaterThan(30);
+      expect(r13to16.resumeTriggered).toBeGreaterThan(0);
+      expect(r13to16.paymentTriggered).toBeGreaterThan(0);
+      expect(r13to16.pausesEndedBySwitch).toBeGreaterThan(0);
     });
   });
 });

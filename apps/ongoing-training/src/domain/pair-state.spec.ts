@@ -13,8 +13,14 @@ describe('pair state', () => {
       sessionsBought: 0,
       packageIds: [],
       completedSessionIds: [],
+      revertedSessionIds: [],
       autobookCount: 0,
+      voidedSequences: [],
       lastAutobook: null,
+      autobooksAtLastPackage: 0,
+      headsUpSequence: 0,
+      pausedUntil: null,
+      payments: [],
       updatedAt: null,
     });
     expect(sessionsOnDeck(pair)).toBe(0);

@@ -13,6 +13,8 @@ describe('pair view (GET /v1/clients/{clientId}/ongoing-training)', () => {
       rate: null,
       ratePackageId: null,
       sessionsOnDeck: -1,
+      pausedUntil: null,
+      paymentPending: [],
       updatedAt: minute(1),
     });
   });
@@ -25,6 +27,8 @@ describe('pair view (GET /v1/clients/{clientId}/ongoing-training)', () => {
       rate: null,
       ratePackageId: null,
       sessionsOnDeck: 0,
+      pausedUntil: null,
+      paymentPending: [],
       updatedAt: null,
     });
   });
@@ -41,6 +45,8 @@ describe('pair view (GET /v1/clients/{clientId}/ongoing-training)', () => {
       rate: usd(8333),
       ratePackageId: 'p1',
       sessionsOnDeck: 2,
+      pausedUntil: null,
+      paymentPending: [],
       updatedAt: minute(2),
     });
   });

@@ -151,28 +151,30 @@ describe('renewal policy', () => {
       expect(changes.enrolledChangedAt).toBe(T2);
     });
 
-    it('records the same choice again only as the time of the choice: nothing else changes (R2, R8)', () => {
+    it('stores nothing for a switch set to what it is: no entry, the time of the choice that holds stays (R2, R10)', () => {
       const on = play([booked({ packageId: 'p1', occurredAt: T1, sessionCount: 2, ongoingTraining: true })]).state;
       const again = decide(deepFreeze(on), enrollment(true), at(NOW));
-      expect(entryOf(again).changes).toEqual({ enrolledChangedAt: NOW, sessionsOnDeck: { from: 2, to: 2 } });
-      expect(again.state).toMatchObject({ enrolled: true, enrolledChangedAt: NOW });
-      expect(again.autobooked).toBeNull();
+      expect(again).toEqual({ state: on, autobooked: null, upcoming: null, voided: null, entry: null, ignored: 'unchanged' });
+      expect(again.state).toMatchObject({ enrolled: true, enrolledChangedAt: T1 });
     });
 
     it('ignores a switch that moves nothing, not even the time of the choice: nothing to store (R2)', () => {
       // The register is already at the server clock (a checkout stamped ahead of it): the write changes nothing.
       const ahead = play([booked({ packageId: 'p1', occurredAt: NOW, sessionCount: 2, ongoingTraining: true })]).state;
       const decision = decide(deepFreeze(ahead), enrollment(true), at(NOW));
-      expect(decision).toEqual({ state: ahead, autobooked: null, entry: null, ignored: 'unchanged' });
+      expect(decision).toEqual({ state: ahead, autobooked: null, upcoming: null, voided: null, entry: null, ignored: 'unchanged' });
       expect(decision.state).toBe(ahead);
     });
 
-    it('keeps an API switch that changed nothing over an older checkout arriving late (R2, R11)', () => {
+    // The limit of storing nothing for a repeated switch (README, Guarantees): the register keeps the time
+    // of the last change, so a checkout made after that change and before the repeat, arriving after the
+    // repeat, is the newer choice.
+    it('lets a checkout newer than the last change apply even after a repeated switch (R2, a write that changes nothing stores nothing)', () => {
       const { state } = play([booked({ packageId: 'p1', occurredAt: T1, ongoingTraining: true })]);
       const unchanged = decide(state, enrollment(true), at(NOW));
-      const older = booked({ packageId: 'p2', occurredAt: T2, ongoingTraining: false });
-      const late = decide(unchanged.state, older, at(NOW));
-      expect(late.state.enrolled).toBe(true);
+      const newer = booked({ packageId: 'p2', occurredAt: T2, ongoingTraining: false });
+      const late = decide(unchanged.state, newer, at(NOW));
+      expect(late.state).toMatchObject({ enrolled: false, enrolledChangedAt: T2 });
     });
   });
 
@@ -362,7 +364,8 @@ describe('renewal policy', () => {
     it('books nothing when switched on while already on: R5 already held after the last input (R2, R5)', () => {
       const state = enrolledWith(2);
       const decision = decide(state, enrollment(true), at(NOW));
-      expect(decision).toMatchObject({ autobooked: null, entry: { outcome: 'no-autobook', reason: 'sessions-on-deck' } });
+      expect(decision.autobooked).toBeNull();
+      expect(decision.state.autobookCount).toBe(0);
       expect(sessionsOnDeck(decision.state)).toBe(2);
     });
   });
@@ -513,13 +516,10 @@ describe('renewal policy', () => {
       expect(late.state.enrolled).toBe(false);
     });
 
-    it('is not undone by an older checkout when the PUT false changed nothing (R8)', () => {
-      const { state } = play([
-        booked({ packageId: 'p1', occurredAt: T1, sessionCount: 1 }),
-        completed({ sessionId: 's1' }),
-        completed({ sessionId: 's2' }),
-      ]);
-      const cancel = decide(state, enrollment(false), at(NOW)); // 200, already off
+    it('is not undone by an older checkout once the PUT false has changed the switch (R8)', () => {
+      const { state } = play([booked({ packageId: 'p1', occurredAt: T1, sessionCount: 1, ongoingTraining: true })]);
+      const cancel = decide(state, enrollment(false), at(NOW));
+      expect(entryOf(cancel).changes.enrolled).toEqual({ from: true, to: false });
       const older = booked({ packageId: 'p2', occurredAt: T2, sessionCount: 1, ongoingTraining: true });
       const late = decide(cancel.state, older, at(NOW));
       expect(late.state.enrolled).toBe(false);
@@ -531,7 +531,7 @@ describe('renewal policy', () => {
     it('ignores the same package booked twice (R10)', () => {
       const first = enrolledWith(2);
       const decision = decide(first, booked({ packageId: 'p1', eventId: 'another-event', sessionCount: 9 }), at(NOW));
-      expect(decision).toEqual({ state: first, autobooked: null, entry: null, ignored: 'duplicate' });
+      expect(decision).toEqual({ state: first, autobooked: null, upcoming: null, voided: null, entry: null, ignored: 'duplicate' });
       expect(decision.state).toBe(first);
       expect(sessionsOnDeck(decision.state)).toBe(2);
     });
@@ -539,7 +539,7 @@ describe('renewal policy', () => {
     it('ignores the same session completed again under a new eventId (R10)', () => {
       const { state } = play([completed({ sessionId: 's1', eventId: 'e1' })], enrolledWith(2));
       const decision = decide(state, completed({ sessionId: 's1', eventId: 'e2' }), at(NOW));
-      expect(decision).toEqual({ state, autobooked: null, entry: null, ignored: 'duplicate' });
+      expect(decision).toEqual({ state, autobooked: null, upcoming: null, voided: null, entry: null, ignored: 'duplicate' });
       expect(decision.state).toBe(state);
       expect(sessionsOnDeck(decision.state)).toBe(1);
     });

@@ -66,7 +66,7 @@ describe('OpenAPI document of the HTTP API', () => {
     expect(ajv.validateSchema({ type: 'yes-or-no' })).toBe(false);
   });
 
-  it('has the three /v1 routes behind the bearer JWT, and the operations routes without it (no /metrics: it is on METRICS_PORT)', () => {
+  it('has the five /v1 routes behind the bearer JWT, and the operations routes without it (no /metrics: it is on METRICS_PORT)', () => {
     const routes = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.entries(item as Json).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation.security ?? document.security]),
     );
@@ -74,6 +74,8 @@ describe('OpenAPI document of the HTTP API', () => {
       'GET /v1/clients/{clientId}/ongoing-training': [{ bearerAuth: [] }],
       'PUT /v1/clients/{clientId}/ongoing-training/{coachId}': [{ bearerAuth: [] }],
       'GET /v1/clients/{clientId}/ongoing-training/{coachId}/history': [{ bearerAuth: [] }],
+      'PUT /v1/clients/{clientId}/ongoing-training/{coachId}/pause': [{ bearerAuth: [] }],
+      'DELETE /v1/clients/{clientId}/ongoing-training/{coachId}/pause': [{ bearerAuth: [] }],
       'GET /health/live': [],
       'GET /health/ready': [],
       'GET /openapi.json': [],
@@ -97,6 +99,14 @@ describe('OpenAPI document of the HTTP API', () => {
       ...auth,
     });
     expect(codesOf('get', '/v1/clients/{clientId}/ongoing-training/{coachId}/history')).toEqual({ 400: ['INVALID_PARAMETER'], 404: ['NOT_FOUND'], ...auth });
+    // The pause routes are /v1 writes like the switch: same token rules, same rate limit, same body limit (R14).
+    expect(codesOf('put', '/v1/clients/{clientId}/ongoing-training/{coachId}/pause')).toEqual({
+      400: ['INVALID_BODY', 'INVALID_PARAMETER'],
+      409: ['NOT_ENROLLED'],
+      413: ['INVALID_BODY'],
+      ...auth,
+    });
+    expect(codesOf('delete', '/v1/clients/{clientId}/ongoing-training/{coachId}/pause')).toEqual({ 400: ['INVALID_PARAMETER'], 409: ['NOT_ENROLLED'], ...auth });
   });
 
   it('documents every error code of the API somewhere', () => {

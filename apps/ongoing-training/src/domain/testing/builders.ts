@@ -1,9 +1,26 @@
 // Test data for the domain specs. Plain functions, no test-runner globals, so it compiles with the app.
-import type { Contact, Money, PackageBooked, SessionAutobooked, SessionCompleted } from '@app/contracts';
-import { A_CLIENT, A_COACH, aPackageBooked, aSessionCompleted } from '@app/contracts/testing/builders';
+import type { Contact, Money, PackageBooked, PaymentFailed, PaymentSucceeded, SessionAutobooked, SessionCompleted, SessionCompletionReverted } from '@app/contracts';
+import {
+  A_CLIENT,
+  A_COACH,
+  aPackageBooked,
+  aPaymentFailed,
+  aPaymentSucceeded,
+  aSessionCompleted,
+  aSessionCompletionReverted,
+} from '@app/contracts/testing/builders';
 import type { Decision, HistoryEntry, IgnoredReason, NoAutobookReason } from '../decision';
 import type { PairState } from '../pair-state';
-import type { EnrollmentInput, PackageBookedInput, RenewalInput, SessionCompletedInput } from '../renewal-input';
+import type {
+  CompletionRevertedInput,
+  EnrollmentInput,
+  PackageBookedInput,
+  PauseInput,
+  PaymentInput,
+  RenewalInput,
+  ResumeInput,
+  SessionCompletedInput,
+} from '../renewal-input';
 import { decide, DecideContext } from '../renewal-policy';
 
 export const CLIENT_ID = 'client-1';
@@ -33,13 +50,48 @@ export function enrollment(enrolled: boolean, pair = { clientId: CLIENT_ID, coac
   return { type: 'enrollment', ...pair, enrolled };
 }
 
+/** The input of a `session.completion.reverted` event (R15). */
+export function reverted(overrides: Partial<SessionCompletionReverted> = {}): CompletionRevertedInput {
+  return { type: 'session.completion.reverted', event: aSessionCompletionReverted(overrides) };
+}
+
+/** The input of a `payment.failed` event (R16); name the autobook with `autobookEventId`. */
+export function paymentFailed(overrides: Partial<PaymentFailed> = {}): PaymentInput {
+  return { type: 'payment.failed', event: aPaymentFailed(overrides) };
+}
+
+/** The input of a `payment.succeeded` event (R16). */
+export function paymentSucceeded(overrides: Partial<PaymentSucceeded> = {}): PaymentInput {
+  return { type: 'payment.succeeded', event: aPaymentSucceeded(overrides) };
+}
+
+/** A pause until a time, through the API (R14). */
+export function pause(until: string, pair = { clientId: CLIENT_ID, coachId: COACH_ID }): PauseInput {
+  return { type: 'pause', ...pair, until };
+}
+
+/** The end of a pause: through the API, or by time at the `until` it was due at (R14). */
+export function resume(cause: 'api' | 'time' = 'api', until?: string, pair = { clientId: CLIENT_ID, coachId: COACH_ID }): ResumeInput {
+  return { type: 'resume', ...pair, cause, ...(until === undefined ? {} : { until }) };
+}
+
+/** The `session.autobook.upcoming` payloads the decisions publish, in order (R13). */
+export function publishedHeadsUps(decisions: readonly Decision[]) {
+  return decisions.flatMap((decision) => (decision.upcoming === null ? [] : [decision.upcoming]));
+}
+
 /** A readable stand-in for the adapter's hashed id: the same pair and sequence give the same id. */
 export function readableAutobookEventId(clientId: string, coachId: string, sequence: number): string {
   return `autobook:${clientId}:${coachId}:${sequence}`;
 }
 
+/** The same for the heads-up before the n-th autobook (R13). */
+export function readableUpcomingEventId(clientId: string, coachId: string, sequence: number): string {
+  return `upcoming:${clientId}:${coachId}:${sequence}`;
+}
+
 export function at(now: string): DecideContext {
-  return { now, autobookEventId: readableAutobookEventId };
+  return { now, autobookEventId: readableAutobookEventId, upcomingEventId: readableUpcomingEventId };
 }
 
 /** The n-th minute of a test's clock (1 -> 2026-12-01T09:01:00.000Z). */
