@@ -137,6 +137,10 @@ function isDuplicate(state: PairState, input: RenewalInput): boolean {
       return state.completedSessionIds.includes(input.event.sessionId) || state.revertedSessionIds.includes(input.event.sessionId);
     case 'session.completion.reverted':
       return state.revertedSessionIds.includes(input.event.sessionId);
+    case 'payment.failed':
+    case 'payment.succeeded':
+      // The outcome that holds for its autobook, delivered again (an older one it replaced changes nothing either).
+      return state.payments.some((p) => p.eventId === input.event.eventId);
     default:
       // Payments keep the latest outcome per autobook, the switch and the pause are registers: set twice,
       // they change nothing (and say so: 'unchanged').
