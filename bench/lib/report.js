@@ -164,7 +164,7 @@ function renderTable(r) {
     lines.push(...table(rows).split('\n').map((l) => `  ${l}`));
     lines.push(
       `  autobooks ${fmt(lt.autobooksDistinct)}/${fmt(lt.expectedAutobooks)} expected (triggers: ${Object.entries(lt.autobooksByTrigger).map(([k, v]) => `${k} ${v}`).join(', ') || '–'}), ` +
-        `emails ${fmt(lt.emailsAccepted)}/${fmt(lt.expectedEmails)} (missing ${lt.emailsMissing}, duplicates ${lt.emailDuplicates}, Message-ID mismatches ${lt.messageIdMismatches})`,
+        `emails ${fmt(lt.emailsAccepted)}/${fmt(lt.expectedEmails)} (missing ${lt.emailsMissing}, duplicates ${lt.emailDuplicates}, Message-ID mismatches ${lt.messageIdMismatches}; ${fmt(lt.otherEmails ?? 0)} heads-up emails besides)`,
     );
     lines.push(`  peak RSS: ongoing-training ${fmt(lt.peakRssMb.service)} MB, notifier ${fmt(lt.peakRssMb.notifier)} MB; load ${loadText(lt.load.before)} -> ${loadText(lt.load.after)}`);
     lines.push(`  database, service: ${dbLine(lt.db.service)}`);
