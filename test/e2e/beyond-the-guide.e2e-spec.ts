@@ -188,4 +188,50 @@ describe('ongoing-training beyond the coach guide (R13..R16)', () => {
     expect(ot.published(TOPICS.SESSION_AUTOBOOK_UPCOMING, pair.clientId)).toHaveLength(1);
     expect(ot.distinctAutobooks(pair.clientId)).toHaveLength(1);
   });
+
+  it('after a SIGKILL while a pause is due and reverts and payments are in flight, ends the pause once and voids, holds and books once each (R10, R14..R16)', async () => {
+    // An instance that never looks for due pauses (60 s), so the pause is due, and not yet ended, at the crash.
+    const crashing = await ot.startApp({ CLOCK_OFFSET_FILE: clockFile, PAUSE_CHECK_MS: '60000', KAFKA_GROUP_ID: `${ot.groupId}-crash` });
+    await Promise.all(ot.apps.filter((a) => a !== crashing && a.running).map((a) => a.stop()));
+    const paused = aPair('crash-pause');
+    const reverted = aPair('crash-revert');
+    const held = aPair('crash-hold');
+    for (const p of [paused, reverted, held]) await ot.book(p.packageBooked({ sessionCount: 1, ongoingTraining: true }));
+    await entriesOf(paused, 1);
+    const until = new Date(Date.now() + HOUR).toISOString();
+    expect(await ot.api('PUT', `${base(paused)}/pause`, { token: tokenFor('client', paused.clientId), body: { until } })).toMatchObject({ status: 200 });
+    await ot.complete(paused.sessionCompleted());
+    const trigger = reverted.sessionCompleted();
+    await ot.complete(trigger, held.sessionCompleted());
+    const [voidable, holdable] = await Promise.all([autobookOf(reverted, 1), autobookOf(held, 1)]);
+    moveClock(HOUR + 60 * 1000);
+    // In flight at the crash: the revert, a failed then a succeeded payment, more completions.
+    await ot.send(TOPICS.SESSION_COMPLETION_REVERTED, reverted.completionReverted(trigger.sessionId));
+    await ot.send(TOPICS.PAYMENT_FAILED, held.paymentFailed(holdable.eventId, { occurredAt: '2026-11-20T10:00:00Z' }));
+    await ot.complete(held.sessionCompleted());
+    await ot.send(TOPICS.PAYMENT_SUCCEEDED, held.paymentSucceeded(holdable.eventId, { occurredAt: '2026-11-21T10:00:00Z' }));
+    await crashing.kill();
+    expect(crashing.exitSignal).toBe('SIGKILL');
+
+    await ot.startApp({ CLOCK_OFFSET_FILE: clockFile, PAUSE_CHECK_MS: '200', KAFKA_GROUP_ID: `${ot.groupId}-crash` });
+    const resumed = await autobookOf(paused, 1);
+    expect(resumed.trigger).toEqual({ type: 'resume' });
+    await waitFor('the void', () => ot.published(TOPICS.SESSION_AUTOBOOK_VOIDED, reverted.clientId).length === 1);
+    expect(ot.published(TOPICS.SESSION_AUTOBOOK_VOIDED, reverted.clientId)[0]).toMatchObject({ autobookEventId: voidable.eventId });
+    // The completion and the payments come on three topics: whichever order they are read in, one more autobook.
+    await autobookOf(held, 2);
+    const admin = ot.probe.kafka.admin();
+    await admin.connect();
+    try {
+      await waitForGroupCaughtUp(admin, `${ot.groupId}-crash`, INPUT_TOPICS.map((t) => ot.topic(t)));
+    } finally {
+      await admin.disconnect();
+    }
+    expect((await ot.history(paused.clientId, paused.coachId)).filter((e: { input: { type: string } }) => e.input.type === 'resume')).toHaveLength(1);
+    expect(ot.distinctAutobooks(paused.clientId)).toHaveLength(1);
+    expect(ot.distinctAutobooks(reverted.clientId)).toHaveLength(1);
+    expect(ot.distinctAutobooks(held.clientId)).toHaveLength(2);
+    for (const p of [paused, reverted, held]) expect(ot.published(TOPICS.SESSION_AUTOBOOK_UPCOMING, p.clientId)).toHaveLength(1);
+    moveClock(0);
+  });
 });

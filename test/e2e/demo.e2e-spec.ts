@@ -86,7 +86,7 @@ describe('the demo (npm run demo -- --once)', () => {
 
   it('exits 0 and says everything went as the rules say', () => {
     expect({ code: run.code, signal: run.signal, tail: run.code === 0 ? '' : run.output.slice(-6000) }).toEqual({ code: 0, signal: null, tail: '' });
-    expect(run.output).toMatch(/\[demo\] OK: \d+ decisions, 6 autobooks, 12 emails, 2 dead letters, all as the rules say\./);
+    expect(run.output).toMatch(/\[demo\] OK: \d+ decisions, 9 autobooks, 27 emails, 2 dead letters, all as the rules say\./);
     // It used the infrastructure it was given.
     expect(run.output).toContain(`Kafka ${process.env.KAFKA_BROKERS} (from KAFKA_BROKERS)`);
     expect(run.output).not.toContain('[infra]');
@@ -114,11 +114,13 @@ describe('the demo (npm run demo -- --once)', () => {
     expect(run.output).toMatch(/dlq-reason: breaks the session\.completed contract: .*sessionId/);
   });
 
-  it('catches two emails per autobook and writes each as .eml and .html', () => {
+  it('catches every email (autobooks, heads-ups, the void, the failed payment) and writes each as .eml and .html', () => {
     const files = fs.readdirSync(mailDir);
-    expect(files.filter((f) => f.endsWith('.eml'))).toHaveLength(12);
-    expect(files.filter((f) => f.endsWith('.html'))).toHaveLength(12);
-    const eml = fs.readFileSync(path.join(mailDir, files.find((f) => f.endsWith('.eml'))!), 'utf8');
+    // 2 per autobook (9), 1 per heads-up (5), 2 per void (1) and per failed payment (1).
+    expect(files.filter((f) => f.endsWith('.eml'))).toHaveLength(27);
+    expect(files.filter((f) => f.endsWith('.html'))).toHaveLength(27);
+    expect(files.filter((f) => f.endsWith('.eml') && f.includes('your-next-completed-session'))).toHaveLength(5);
+    const eml = fs.readFileSync(path.join(mailDir, files.find((f) => f.endsWith('.eml') && f.includes('1-more-session-booked'))!), 'utf8');
     expect(eml).toMatch(/^Subject: Ongoing Training: 1 more session booked/m);
     expect(run.output).toMatch(/to ana\.alvarez@example\.com +Ongoing Training: 1 more session booked with Carla Costa at USD 83\.33/);
   });
