@@ -189,6 +189,18 @@ describe('ongoing-training beyond the coach guide (R13..R16)', () => {
     expect(ot.distinctAutobooks(pair.clientId)).toHaveLength(1);
   });
 
+  it('counts heads-ups, voids, resumes by cause and payment outcomes in its metrics (R13..R16)', async () => {
+    const metrics = await (await fetch(`${ot.app.metricsUrl}/metrics`)).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? 0);
+    expect(value(/^ongoing_training_heads_ups_total (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^ongoing_training_autobooks_voided_total (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^ongoing_training_resumes_total\{cause="api"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^ongoing_training_payment_outcomes_total\{status="failed"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^ongoing_training_payment_outcomes_total\{status="succeeded"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^ongoing_training_events_published_total\{topic="session.autobook.upcoming"\} \d+/m);
+    expect(metrics).toMatch(/^ongoing_training_pauses_active \d+/m);
+  });
+
   it('after a SIGKILL while a pause is due and reverts and payments are in flight, ends the pause once and voids, holds and books once each (R10, R14..R16)', async () => {
     // An instance that never looks for due pauses (60 s), so the pause is due, and not yet ended, at the crash.
     const crashing = await ot.startApp({ CLOCK_OFFSET_FILE: clockFile, PAUSE_CHECK_MS: '60000', KAFKA_GROUP_ID: `${ot.groupId}-crash` });

@@ -44,6 +44,13 @@ export class RenewalMetrics {
     registers: [this.registry],
   });
 
+  readonly payments = new Counter({
+    name: 'ongoing_training_payment_outcomes_total',
+    help: 'Payment outcomes of autobooks that changed what is known (R16), by status: failed (a hold), succeeded',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
   readonly resumes = new Counter({
     name: 'ongoing_training_resumes_total',
     help: 'Pauses ended (R14), by cause: api (the client or ops), time (its end came), switched-off',

@@ -182,6 +182,8 @@ export class RenewalService implements OnApplicationBootstrap {
         this.metrics.voids.inc();
         this.logger.log({ message: 'autobook voided', clientId: decision.voided.clientId, coachId: decision.voided.coachId, sequence: decision.voided.sequence, eventId: decision.voided.eventId });
       }
+      const payment = decision.entry?.changes.payment;
+      if (payment) this.metrics.payments.inc({ status: payment.status });
       const paused = decision.entry?.changes.pausedUntil;
       if (paused && paused.to === null) this.metrics.resumes.inc({ cause: input.type === 'resume' ? input.cause : 'switched-off' });
     }
