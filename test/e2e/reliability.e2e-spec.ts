@@ -33,8 +33,16 @@ describe('ongoing-training reliability', () => {
     }
     const connection = await mongoose.createConnection(mongoUri).asPromise();
     try {
-      // Every autobook is recorded as acknowledged by the broker: the outbox is done.
-      await waitFor('the outbox to be done', async () => (await connection.collection('published_autobooks').countDocuments({})) >= workload.expectedTotal, timeoutMs, 250);
+      // Every event the stored changes publish (autobooks, heads-ups) is recorded as acknowledged by the
+      // broker: the outbox is done, and nothing more is written in the background.
+      const stored = async () => {
+        const changes = await connection.collection('pair_changes').find({}, { projection: { autobooked: 1, upcoming: 1, voided: 1 } }).toArray();
+        return changes.reduce((n, c) => n + (c.autobooked?.length ?? 0) + (c.upcoming?.length ?? 0) + (c.voided?.length ?? 0), 0);
+      };
+      await waitFor('the outbox to be done', async () => {
+        const [events, recorded] = await Promise.all([stored(), connection.collection('published_autobooks').countDocuments({})]);
+        return events >= workload.expectedTotal && recorded === events;
+      }, timeoutMs, 250);
     } finally {
       await connection.close();
     }
