@@ -29,7 +29,7 @@ export class NotifierModule implements OnApplicationShutdown {
         { provide: NOTIFIER_MONGO, useFactory: () => connectMongo(config.MONGODB_URI) },
         repositoryProvider(DeliveryRepository),
         repositoryProvider(AutobookRepository),
-        AutobookLookup,
+        { provide: AutobookLookup, inject: [AutobookRepository], useFactory: (autobooks: AutobookRepository) => new AutobookLookup(config, autobooks) },
         // Templates are read and compiled once, here: a broken template stops the boot, not an email.
         { provide: EmailRenderer, useFactory: () => new EmailRenderer() },
         Mailer,

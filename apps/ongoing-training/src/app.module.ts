@@ -8,7 +8,7 @@ import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from './config';
 import { EnrollmentController } from './http/enrollment.controller';
 import { HttpErrorsFilter } from './http/http-errors.filter';
 import { OpenApiController } from './http/openapi.controller';
-import { TokenVerifier } from './http/auth';
+import { TokenVerifier } from './http/token-verifier';
 import { RATE_LIMITS, RateLimitGuard, isRead } from './http/rate-limit.guard';
 import { ConsumerLagMonitor } from './observability/consumer-lag.monitor';
 import { RenewalMetrics } from './observability/renewal.metrics';
@@ -40,7 +40,7 @@ export class OngoingTrainingModule implements OnApplicationShutdown {
       providers: [
         { provide: ONGOING_TRAINING_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorsFilter },
-        TokenVerifier,
+        { provide: TokenVerifier, useFactory: () => new TokenVerifier(config) },
         RateLimitGuard,
         ...kafkaProviders(ONGOING_TRAINING_CONFIG, { uses: [...INPUT_TOPICS, TOPICS.SESSION_AUTOBOOKED, TOPICS.SESSION_AUTOBOOK_UPCOMING, TOPICS.SESSION_AUTOBOOK_VOIDED], consumes: [...INPUT_TOPICS] }),
         {

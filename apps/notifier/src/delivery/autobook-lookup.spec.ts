@@ -1,22 +1,9 @@
-// Nest (ES modules only, which this suite does not load) is stood in for by no-op decorators.
-jest.mock('@nestjs/common', () => {
-  const decorator = () => () => undefined;
-  class Logger {
-    log(): void {}
-    warn(): void {}
-    error(): void {}
-  }
-  return { Logger, ConsoleLogger: Logger, Injectable: decorator, Inject: decorator, Controller: decorator, Get: decorator, HttpCode: decorator, Header: decorator, Res: decorator };
-});
-jest.mock('@nestjs/core', () => ({ NestFactory: {} }));
-
+// The lookup is plain TypeScript: the suite loads it as it is, with no Nest.
 import { SessionAutobooked } from '@app/contracts';
 import { aPaymentFailed } from '@app/contracts/testing/builders';
-import { PermanentError, WaitingError, isTransient } from '@app/platform';
-import { loadNotifierConfig } from '../config';
+import { PermanentError, WaitingError, isTransient } from '@app/platform/errors';
 import { aSessionAutobooked } from '../mail/session-autobooked.builder';
 import { AutobookLookup } from './autobook-lookup';
-import { AutobookRepository } from './autobook.repository';
 
 /** The recorded autobooks, in memory. */
 class AutobooksFake {
@@ -31,7 +18,7 @@ const autobook = aSessionAutobooked({ eventId: 'autobook-7', clientId: 'client-s
 const failure = aPaymentFailed({ eventId: 'failed-1', autobookEventId: 'autobook-7', clientId: 'client-sam', coachId: 'coach-dana' });
 
 function lookup(autobooks: AutobooksFake) {
-  return new AutobookLookup(loadNotifierConfig({ PAYMENT_FAILED_AUTOBOOK_WAIT_MS: String(WAIT_MS) }), autobooks as unknown as AutobookRepository);
+  return new AutobookLookup({ PAYMENT_FAILED_AUTOBOOK_WAIT_MS: WAIT_MS }, autobooks);
 }
 
 describe('AutobookLookup: where a failed payment (R16) gets its contacts and amount', () => {

@@ -1,8 +1,11 @@
 import { PaymentFailed, SessionAutobooked } from '@app/contracts';
-import { PermanentError, WaitingError } from '@app/platform';
-import { Inject, Injectable } from '@nestjs/common';
-import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
-import { AutobookRepository } from './autobook.repository';
+import { PermanentError, WaitingError } from '@app/platform/errors';
+import type { NotifierConfig } from '../config';
+
+/** Where the autobooks the notifier recorded are found (AutobookRepository). */
+export interface RecordedAutobooks {
+  find(eventId: string): Promise<SessionAutobooked | null>;
+}
 
 /**
  * Finds the autobook a `payment.failed` is for among those the notifier recorded from
@@ -12,14 +15,14 @@ import { AutobookRepository } from './autobook.repository';
  * and is dead-lettered after that, with a reason that says which autobook was never seen. A failure
  * whose pair is not its autobook's is dead-lettered at once: its emails would go to the wrong people.
  */
-@Injectable()
+// Plain TypeScript, no Nest: the module provides it (app.module.ts) and its spec loads it as it is.
 export class AutobookLookup {
   /** When this process first missed each failure's autobook (by the failure's eventId). */
   private readonly waitingSince = new Map<string, number>();
 
   constructor(
-    @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
-    private readonly autobooks: AutobookRepository,
+    private readonly config: Pick<NotifierConfig, 'PAYMENT_FAILED_AUTOBOOK_WAIT_MS'>,
+    private readonly autobooks: RecordedAutobooks,
   ) {}
 
   async autobookOf(failure: PaymentFailed, now = Date.now()): Promise<SessionAutobooked> {

@@ -14,6 +14,7 @@ import {
   completed,
   deepFreeze,
   enrollment,
+  enrolledWith,
   entryOf,
   lastDecision,
   minute,
@@ -41,11 +42,6 @@ const U2 = '2026-12-20T09:00:00.000Z';
 
 const AB = (sequence: number) => readableAutobookEventId(CLIENT_ID, COACH_ID, sequence);
 const UPCOMING = (sequence: number) => readableUpcomingEventId(CLIENT_ID, COACH_ID, sequence);
-
-/** A pair switched on at checkout with one package p1 of `sessionCount` sessions. */
-function enrolledWith(sessionCount: number, price = usd(30000)): PairState {
-  return play([booked({ packageId: 'p1', occurredAt: T1, sessionCount, price, ongoingTraining: true })]).state;
-}
 
 /** A pair (package p1 of 1 session, switched on) whose completion of s1 made autobook 1: 1 on deck. */
 function withOneAutobook(): PairState {

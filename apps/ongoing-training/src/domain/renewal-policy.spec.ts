@@ -13,6 +13,7 @@ import {
   completed,
   deepFreeze,
   enrollment,
+  enrolledWith,
   entryOf,
   lastDecision,
   minute,
@@ -30,11 +31,6 @@ const T2 = '2026-11-02T10:00:00Z';
 const T3 = '2026-11-03T10:00:00Z';
 const T4 = '2026-11-04T10:00:00Z';
 const NOW = '2026-12-01T12:00:00Z';
-
-/** A pair switched on at checkout with one package of `sessionCount` sessions. */
-function enrolledWith(sessionCount: number, price = usd(30000)): PairState {
-  return play([booked({ packageId: 'p1', occurredAt: T1, sessionCount, price, ongoingTraining: true })]).state;
-}
 
 describe('renewal policy', () => {
   describe('R1 package first', () => {

@@ -1,21 +1,7 @@
-// The verifier is a plain class under Nest's decorators: Nest itself (ES modules only, which this suite
-// does not load) is stood in for by no-op decorators.
-jest.mock('@nestjs/common', () => {
-  const decorator = () => () => undefined;
-  class HttpException extends Error {}
-  jest.requireActual('reflect-metadata');
-  class Logger {}
-  return {
-    Logger,
-    ...Object.fromEntries(['Injectable', 'Inject', 'Controller', 'Get', 'Res', 'HttpCode', 'Header', 'createParamDecorator'].map((name) => [name, decorator])),
-    UnauthorizedException: HttpException,
-    ForbiddenException: HttpException,
-  };
-});
-
+// The verifier is plain TypeScript: the suite loads it as it is, with no Nest.
 import jwt from 'jsonwebtoken';
-import { OngoingTrainingConfig } from '../config';
-import { TokenVerifier } from './auth';
+import type { OngoingTrainingConfig } from '../config';
+import { TokenVerifier } from './token-verifier';
 
 const SECRET = 's'.repeat(32);
 const NOW = Date.parse('2026-11-24T12:00:00Z');

@@ -4,7 +4,8 @@ import { toPairView } from '../domain';
 import { HistoryPage, InvalidCursorError, PairRepository } from '../renewal/pair.repository';
 import { Clock } from '../renewal/clock';
 import { RenewalService } from '../renewal/renewal.service';
-import { Caller, CurrentCaller, JwtAuthGuard, assertCanRead, assertCanWrite } from './auth';
+import { CurrentCaller, JwtAuthGuard, assertCanRead, assertCanWrite } from './auth';
+import type { Caller } from './token-verifier';
 import { RateLimitGuard } from './rate-limit.guard';
 
 function pathId(name: string, value: string): string {

@@ -2,7 +2,7 @@ import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { Reflector } from '@nestjs/core';
-import { TokenVerifier } from './auth';
+import { TokenVerifier } from './token-verifier';
 
 /** The two shares of the HTTP contract: reads (GET, HEAD) and writes (everything else). */
 export const RATE_LIMITS = { READS: 'reads', WRITES: 'writes' } as const;

@@ -178,3 +178,8 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   }
   return copy;
 }
+
+/** A pair switched on at checkout (2026-11-01T10:00:00Z) with one package p1 of `sessionCount` sessions. */
+export function enrolledWith(sessionCount: number, price = usd(30000)): PairState {
+  return play([booked({ packageId: 'p1', occurredAt: '2026-11-01T10:00:00Z', sessionCount, price, ongoingTraining: true })]).state;
+}
