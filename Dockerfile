@@ -10,10 +10,11 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json nest-cli.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.build.base.json nest-cli.json ./
 COPY libs ./libs
 COPY apps ./apps
-# nest build compiles both apps and copies the notifier's email templates beside its code.
+# The build compiles the libs and both apps (dist/libs, dist/apps/<app>) and copies the notifier's
+# email templates beside its code.
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
@@ -21,6 +22,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/libs ./dist/libs
 USER node
 # Ready only when Kafka and MongoDB are reachable. The slim image has no curl: Node's fetch it is.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
@@ -32,11 +34,11 @@ ENV HTTP_PORT=3000
 # GET /metrics on its own management port, not on the API's.
 ENV METRICS_PORT=9464
 EXPOSE 3000 9464
-CMD ["node", "--max-old-space-size=160", "dist/apps/ongoing-training/apps/ongoing-training/src/main.js"]
+CMD ["node", "--max-old-space-size=160", "dist/apps/ongoing-training/main.js"]
 
 FROM runtime AS notifier
 COPY --from=build /app/dist/apps/notifier ./dist/apps/notifier
 ENV HTTP_PORT=3001
 ENV METRICS_PORT=9465
 EXPOSE 3001 9465
-CMD ["node", "--max-old-space-size=160", "dist/apps/notifier/apps/notifier/src/main.js"]
+CMD ["node", "--max-old-space-size=160", "dist/apps/notifier/main.js"]

@@ -1,12 +1,20 @@
-// Shared by the three suites: TypeScript through ts-jest, and the `@app/*` aliases of tsconfig.json.
-module.exports = {
-  rootDir: __dirname,
+// Shared by the three suites: TypeScript as ES modules through ts-jest (run with
+// --experimental-vm-modules, as Nest ships ES modules only), and the `#contracts`/`#platform`
+// imports of package.json mapped to their sources.
+import { fileURLToPath } from 'node:url';
+
+export default {
+  rootDir: fileURLToPath(new URL('.', import.meta.url)),
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
-    '^@app/contracts(|/.*)$': '<rootDir>/libs/contracts/src$1',
-    '^@app/platform(|/.*)$': '<rootDir>/libs/platform/src$1',
+    '^#contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^#contracts/(.*)$': '<rootDir>/libs/contracts/src/$1',
+    '^#platform$': '<rootDir>/libs/platform/src/index.ts',
+    '^#platform/(.*)$': '<rootDir>/libs/platform/src/$1',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };

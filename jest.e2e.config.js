@@ -1,10 +1,12 @@
 // End-to-end suite: the built apps as processes, driven through Kafka and HTTP from outside.
-module.exports = {
-  ...require('./jest.base.config'),
+import base from './jest.base.config.js';
+
+export default {
+  ...base,
   displayName: 'e2e',
   testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-  globalSetup: '<rootDir>/test/support/global-setup.js',
-  globalTeardown: '<rootDir>/test/support/global-teardown.js',
+  globalSetup: '<rootDir>/test/support/global-setup.cjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.cjs',
   testTimeout: 300000,
   maxWorkers: 1,
 };

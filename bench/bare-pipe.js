@@ -16,7 +16,7 @@
 const path = require('node:path');
 const { Kafka, Partitioners, logLevel } = require('kafkajs');
 
-const PLATFORM = path.resolve(__dirname, '..', 'dist/apps/ongoing-training/libs/platform/src');
+const PLATFORM = path.resolve(__dirname, '..', 'dist/libs/platform');
 
 const brokers = process.env.BARE_BROKERS.split(',');
 const topics = process.env.BARE_TOPICS.split(',');

@@ -37,7 +37,7 @@ const TOPIC = {
  * the same missing topic at the same moment can fail one of them (UNKNOWN_TOPIC_OR_PARTITION).
  */
 function everyTopic(prefix) {
-  const { TOPICS } = require(path.join(ROOT, 'dist/apps/ongoing-training/libs/contracts/src/topics.js'));
+  const { TOPICS } = require(path.join(ROOT, 'dist/libs/contracts/topics.js'));
   return Object.values(TOPICS).flatMap((t) => [prefix + t, `${prefix}${t}.dlq`]);
 }
 
@@ -575,7 +575,7 @@ async function countDocuments(uri) {
  * --service-env set).
  */
 function barePipeApplySettings(opts) {
-  const { loadOngoingTrainingConfig } = require(path.join(ROOT, 'dist/apps/ongoing-training/apps/ongoing-training/src/config.js'));
+  const { loadOngoingTrainingConfig } = require(path.join(ROOT, 'dist/apps/ongoing-training/config.js'));
   const env = { DEMO_MODE: 'true', ...(opts.chunkSize ? { APPLY_CHUNK_SIZE: String(opts.chunkSize) } : {}), ...opts.serviceEnv };
   const config = loadOngoingTrainingConfig(env);
   return { BARE_CHUNK_SIZE: String(config.APPLY_CHUNK_SIZE), BARE_PARTITIONS_CONCURRENTLY: String(config.APPLY_PARTITIONS_CONCURRENTLY) };

@@ -15,8 +15,8 @@ const ROOT = path.resolve(__dirname, '..');
 const NODE_ARGS = ['--max-old-space-size=160'];
 
 const APPS = {
-  'ongoing-training': { entry: 'dist/apps/ongoing-training/apps/ongoing-training/src/main.js', nodeArgs: NODE_ARGS },
-  notifier: { entry: 'dist/apps/notifier/apps/notifier/src/main.js', nodeArgs: NODE_ARGS },
+  'ongoing-training': { entry: 'dist/apps/ongoing-training/main.js', nodeArgs: NODE_ARGS },
+  notifier: { entry: 'dist/apps/notifier/main.js', nodeArgs: NODE_ARGS },
 };
 
 /** Absolute path of each app's entry. */

@@ -1,28 +1,15 @@
 #!/usr/bin/env node
 'use strict';
-// node scripts/generate-asyncapi.js [--check]
-// Writes docs/asyncapi.yaml from libs/contracts/src/asyncapi.ts. With --check it writes nothing and exits 1
-// when the committed document differs from the contracts. No build needed: the TypeScript of libs/contracts
-// is transpiled in memory (it only imports relative files and packages).
+// node scripts/generate-asyncapi.js [--check], after `npm run build`.
+// Writes docs/asyncapi.yaml from the contracts (libs/contracts, built into dist/libs/contracts). With --check
+// it writes nothing and exits 1 when the committed document differs from the contracts.
 
 const fs = require('node:fs');
 const path = require('node:path');
-const ts = require('typescript');
 const YAML = require('yaml');
 
 const ROOT = path.resolve(__dirname, '..');
-const LIBS = path.join(ROOT, 'libs') + path.sep;
-
-require.extensions['.ts'] = (module, filename) => {
-  if (!filename.startsWith(LIBS)) throw new Error(`generate-asyncapi: refusing to load ${filename}`);
-  const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  module._compile(outputText, filename);
-};
-
-const { buildAsyncApiDocument, ASYNCAPI_DOCUMENT_PATH, ASYNCAPI_REGENERATE_COMMAND } = require(path.join(ROOT, 'libs/contracts/src/asyncapi.ts'));
+const { buildAsyncApiDocument, ASYNCAPI_DOCUMENT_PATH, ASYNCAPI_REGENERATE_COMMAND } = require(path.join(ROOT, 'dist/libs/contracts/asyncapi.js'));
 
 const target = path.join(ROOT, ASYNCAPI_DOCUMENT_PATH);
 // YAML 1.1 quoting rules, so that readers of either version (js-yaml, PyYAML) keep timestamps as strings.

@@ -1,11 +1,11 @@
-import { INPUT_TOPICS, SessionAutobooked, TOPICS } from '@app/contracts';
+import { INPUT_TOPICS, SessionAutobooked, TOPICS } from '#contracts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { tokenFor } from '../support/jwt';
-import { OngoingTrainingHarness, aPair } from '../support/ongoing-training';
-import { waitFor } from '../support/wait';
-import { waitForGroupCaughtUp } from '../support/workload';
+import { tokenFor } from '../support/jwt.js';
+import { OngoingTrainingHarness, aPair } from '../support/ongoing-training.js';
+import { waitFor } from '../support/wait.js';
+import { waitForGroupCaughtUp } from '../support/workload.js';
 
 // R13..R16 through the real Kafka, database and HTTP: the heads-up, the pause (ended through the API
 // and by time, with the service's clock moved), a completion undone, a payment hold.

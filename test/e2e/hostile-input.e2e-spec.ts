@@ -1,10 +1,10 @@
-import { DLQ_HEADERS, MAX_REASON_LENGTH, PackageBooked, TOPICS } from '@app/contracts';
-import { Admin, ConfigResourceTypes } from 'kafkajs';
+import { DLQ_HEADERS, MAX_REASON_LENGTH, PackageBooked, TOPICS } from '#contracts';
+import kafkajs, { Admin } from 'kafkajs';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { OngoingTrainingHarness, aPair } from '../support/ongoing-training';
-import { runId, waitFor } from '../support/wait';
-import { SeenMessage } from '../support/kafka';
+import { OngoingTrainingHarness, aPair } from '../support/ongoing-training.js';
+import { runId, waitFor } from '../support/wait.js';
+import { SeenMessage } from '../support/kafka.js';
 
 // R12 against hostile input, on the real broker and database: every kind of message below gets the
 // outcome the contract gives it (a dead letter with its reason, or applied), none stops consumption,
@@ -350,7 +350,7 @@ async function maxMessageBytes(ot: OngoingTrainingHarness, topic: string): Promi
   const admin = ot.probe.kafka.admin();
   await admin.connect();
   try {
-    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] });
+    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] });
     return Number(resources[0].configEntries[0].configValue);
   } finally {
     await admin.disconnect();

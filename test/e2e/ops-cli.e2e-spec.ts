@@ -1,20 +1,20 @@
-import { DLQ_HEADERS, SessionAutobooked, TOPICS } from '@app/contracts';
-import { aPaymentFailed, aSessionAutobooked } from '@app/contracts/testing/builders';
+import { DLQ_HEADERS, SessionAutobooked, TOPICS } from '#contracts';
+import { aPaymentFailed, aSessionAutobooked } from '#contracts/testing/builders';
 import { Partitioners } from 'kafkajs';
-import mongoose, { Connection } from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AppProcess } from '../support/apps';
-import { TEST_JWT_SECRET } from '../support/jwt';
-import { KafkaProbe } from '../support/kafka';
-import { mongoUriFor } from '../support/mongo';
-import { OngoingTrainingHarness, aPair } from '../support/ongoing-training';
-import { SmtpSink } from '../support/smtp';
-import { runId, waitFor } from '../support/wait';
+import { AppProcess } from '../support/apps.js';
+import { TEST_JWT_SECRET } from '../support/jwt.js';
+import { KafkaProbe } from '../support/kafka.js';
+import { mongoUriFor } from '../support/mongo.js';
+import { OngoingTrainingHarness, aPair } from '../support/ongoing-training.js';
+import { SmtpSink } from '../support/smtp.js';
+import { runId, waitFor } from '../support/wait.js';
 
-const CLI = path.resolve(__dirname, '..', '..', 'scripts', 'ops', 'ops-cli.js');
+const CLI = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'ops', 'ops-cli.js');
 
 interface Run {
   code: number | null;

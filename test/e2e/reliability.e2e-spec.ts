@@ -1,14 +1,16 @@
-import { DLQ_HEADERS, TOPICS } from '@app/contracts';
+import { createRequire } from 'node:module';
+import { DLQ_HEADERS, TOPICS } from '#contracts';
 import mongoose from 'mongoose';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { freePort } from '../support/apps';
-import { OngoingTrainingHarness, aPair } from '../support/ongoing-training';
-import { runId, waitFor } from '../support/wait';
-import { Workload, audit, aWorkload, report, waitForGroupCaughtUp } from '../support/workload';
+import { freePort } from '../support/apps.js';
+import { OngoingTrainingHarness, aPair } from '../support/ongoing-training.js';
+import { runId, waitFor } from '../support/wait.js';
+import { Workload, audit, aWorkload, report, waitForGroupCaughtUp } from '../support/workload.js';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+const require = createRequire(import.meta.url);
+
 const infra = require('../../scripts/infra');
 
 // R10, R12 and the recovery guarantees, proven against the real broker and database: whatever

@@ -1,8 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 import mongoose, { Schema } from 'mongoose';
-import { brokers } from '../support/kafka';
-import { mongoUriFor } from '../support/mongo';
-import { runId, waitFor } from '../support/wait';
+import { brokers } from '../support/kafka.js';
+import { mongoUriFor } from '../support/mongo.js';
+import { runId, waitFor } from '../support/wait.js';
 
 // The real parts the system runs on, proven before anything is built on them.
 describe('the local infrastructure', () => {

@@ -1,19 +1,20 @@
+import { createRequire } from 'node:module';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { waitFor } from './wait';
+import { waitFor } from './wait.js';
+
+const require = createRequire(import.meta.url);
 
 
 export type AppName = 'ongoing-training' | 'notifier';
 
 // How the apps are started everywhere (entry and node flags): scripts/app-processes.js.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const processes = require('../../scripts/app-processes') as { APP_ENTRIES: Record<AppName, string>; appArgs(name: AppName): string[] };
 
 export const APP_ENTRIES = processes.APP_ENTRIES;
 export const appArgs = processes.appArgs;
 
 /** A free TCP port on 127.0.0.1 (the kernel picks it). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const freePort = (require('../../scripts/infra') as { freePort(): Promise<number> }).freePort;
 
 /** One built app running as its own process, as in production: configured only by its environment. */

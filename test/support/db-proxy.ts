@@ -1,7 +1,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 
-const PROXY = path.resolve(__dirname, '..', '..', 'bench', 'lib', 'db-proxy.js');
+const PROXY = path.resolve(import.meta.dirname, '..', '..', 'bench', 'lib', 'db-proxy.js');
 
 /**
  * The bench's counting MongoDB wire-protocol proxy, in front of the test run's database: an app

@@ -1,6 +1,6 @@
-import { DLQ_HEADERS } from '@app/contracts';
+import { DLQ_HEADERS } from '#contracts';
 import { Admin, Consumer, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
-import { waitFor } from './wait';
+import { waitFor } from './wait.js';
 
 export const brokers = () => (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 

@@ -1,10 +1,10 @@
-import { EventMap, INPUT_TOPICS, PackageBooked, PaymentFailed, PaymentSucceeded, SessionAutobooked, SessionCompleted, SessionCompletionReverted, TOPICS, Topic } from '@app/contracts';
-import { aPackageBooked, aPaymentFailed, aPaymentSucceeded, aSessionCompleted, aSessionCompletionReverted } from '@app/contracts/testing/builders';
-import { AppProcess } from './apps';
-import { tokenFor, TEST_JWT_SECRET } from './jwt';
-import { KafkaProbe, SeenMessage } from './kafka';
-import { mongoUriFor } from './mongo';
-import { runId, waitFor } from './wait';
+import { EventMap, INPUT_TOPICS, PackageBooked, PaymentFailed, PaymentSucceeded, SessionAutobooked, SessionCompleted, SessionCompletionReverted, TOPICS, Topic } from '#contracts';
+import { aPackageBooked, aPaymentFailed, aPaymentSucceeded, aSessionCompleted, aSessionCompletionReverted } from '#contracts/testing/builders';
+import { AppProcess } from './apps.js';
+import { tokenFor, TEST_JWT_SECRET } from './jwt.js';
+import { KafkaProbe, SeenMessage } from './kafka.js';
+import { mongoUriFor } from './mongo.js';
+import { runId, waitFor } from './wait.js';
 
 /**
  * The ongoing-training service as a process over a topic prefix and a database of this test file's

@@ -1,6 +1,6 @@
 import { ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { freePort } from './apps';
+import { freePort } from './apps.js';
 
 export interface ReceivedEmail {
   envelopeTo: string[];

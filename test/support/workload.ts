@@ -1,9 +1,9 @@
-import { PackageBooked, SessionAutobooked, SessionCompleted } from '@app/contracts';
-import { aPackageBooked, aSessionCompleted } from '@app/contracts/testing/builders';
+import { PackageBooked, SessionAutobooked, SessionCompleted } from '#contracts';
+import { aPackageBooked, aSessionCompleted } from '#contracts/testing/builders';
 import { Admin } from 'kafkajs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { waitFor } from './wait';
+import { waitFor } from './wait.js';
 
 export interface Workload {
   packages: PackageBooked[];
@@ -94,7 +94,7 @@ export async function waitForGroupCaughtUp(admin: Admin, groupId: string, topics
 
 /** Appends a reliability figure to `.artifacts/reliability.md`, and returns the line. */
 export function report(line: string): string {
-  const file = path.resolve(__dirname, '..', '..', '.artifacts', 'reliability.md');
+  const file = path.resolve(import.meta.dirname, '..', '..', '.artifacts', 'reliability.md');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.appendFileSync(file, `- ${new Date().toISOString()} ${line}\n`);
   process.stderr.write(`[reliability] ${line}\n`);

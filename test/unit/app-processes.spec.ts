@@ -1,13 +1,15 @@
+import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+const require = createRequire(import.meta.url);
 
 // The apps start the same way everywhere: the bench, the tests, the demo and the ops CLI from
 // scripts/app-processes.js, people from `npm run start:<app>`, containers from the Dockerfile.
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { APPS } = require('../../scripts/app-processes') as { APPS: Record<string, { entry: string; nodeArgs: string[] }> };
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 const DOCKERFILE = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 

@@ -1,19 +1,18 @@
-import Ajv, { ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import { Ajv, ValidateFunction } from 'ajv';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { loadNotifierConfig } from '../../apps/notifier/src/config';
-import { loadOngoingTrainingConfig } from '../../apps/ongoing-training/src/config';
+import { loadNotifierConfig } from '../../apps/notifier/src/config.js';
+import { loadOngoingTrainingConfig } from '../../apps/ongoing-training/src/config.js';
 
-// The config loaders import `@app/platform`, whose index also re-exports the Nest and Kafka plumbing; Nest
-// is ESM-only, which Jest cannot load on Node 20. The loaders need only the real config module of the lib.
-jest.mock('@app/platform', () => jest.requireActual('@app/platform/config/load-config'));
+const require = createRequire(import.meta.url);
 
 // docker-compose.yml and the Dockerfile cannot be run here (no Docker engine), so this suite holds them to
 // what can be checked without one: the Compose Specification, the apps' own config loaders, and the
 // wiring between the services.
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 const DOCKERFILE = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 
@@ -125,7 +124,7 @@ describe('docker-compose.yml against the apps', () => {
     const service = compose.services[app];
     expect(service.build).toEqual({ context: '.', target: app });
     expect(DOCKERFILE).toMatch(new RegExp(`^FROM \\S+ AS ${app}$`, 'm'));
-    expect(DOCKERFILE).toContain(`"dist/apps/${app}/apps/${app}/src/main.js"`);
+    expect(DOCKERFILE).toContain(`"dist/apps/${app}/main.js"`);
     expect(service.healthcheck.test.join(' ')).toContain(`http://127.0.0.1:${APPS[app].port}/health/ready`);
   });
 

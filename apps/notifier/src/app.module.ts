@@ -1,16 +1,16 @@
-import { EventPublisher, HealthController, METRICS_REGISTRY, consumerLivenessProvider, metricsServerProvider, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
+import { EventPublisher, HealthController, METRICS_REGISTRY, consumerLivenessProvider, metricsServerProvider, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '#platform';
 import { DynamicModule, Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { Connection } from 'mongoose';
-import { NOTIFIER_CONFIG, NotifierConfig } from './config';
-import { AutobookLookup } from './delivery/autobook-lookup';
-import { AutobookRepository } from './delivery/autobook.repository';
-import { DeliveryRepository, NOTIFIER_MONGO } from './delivery/delivery.repository';
-import { Mailer } from './delivery/mailer';
-import { NOTIFIER_TOPICS, NotificationConsumer, NotifierKafka, PaymentFailedConsumer } from './delivery/notification.consumer';
-import { NotificationService } from './delivery/notification.service';
-import { EmailRenderer } from './mail/email-renderer';
-import { PreviewController } from './mail/preview.controller';
-import { NotifierMetrics } from './observability/notifier.metrics';
+import { type Connection } from 'mongoose';
+import { NOTIFIER_CONFIG, NotifierConfig } from './config.js';
+import { AutobookLookup } from './delivery/autobook-lookup.js';
+import { AutobookRepository } from './delivery/autobook.repository.js';
+import { DeliveryRepository, NOTIFIER_MONGO } from './delivery/delivery.repository.js';
+import { Mailer } from './delivery/mailer.js';
+import { NOTIFIER_TOPICS, NotificationConsumer, NotifierKafka, PaymentFailedConsumer } from './delivery/notification.consumer.js';
+import { NotificationService } from './delivery/notification.service.js';
+import { EmailRenderer } from './mail/email-renderer.js';
+import { PreviewController } from './mail/preview.controller.js';
+import { NotifierMetrics } from './observability/notifier.metrics.js';
 
 @Module({})
 export class NotifierModule implements OnApplicationShutdown {

@@ -1,4 +1,4 @@
-import { commonEnvSchema, env, loadConfig } from '@app/platform';
+import { commonEnvSchema, env, loadConfig } from '#platform';
 import { z } from 'zod';
 
 const schema = z.object({

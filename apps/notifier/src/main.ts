@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { bootstrapApp } from '@app/platform/bootstrap';
-import { NotifierModule } from './app.module';
-import { loadNotifierConfig } from './config';
+import { bootstrapApp } from '#platform/bootstrap';
+import { NotifierModule } from './app.module.js';
+import { loadNotifierConfig } from './config.js';
 
 bootstrapApp('notifier', loadNotifierConfig, (config) => NotifierModule.forRoot(config), (config) => ({
   smtp: new URL(config.SMTP_URL).host,

@@ -1,23 +1,23 @@
-import { INPUT_TOPICS, TOPICS } from '@app/contracts';
-import { EventPublisher, HealthController, METRICS_REGISTRY, consumerLivenessProvider, metricsServerProvider, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '@app/platform';
+import { INPUT_TOPICS, TOPICS } from '#contracts';
+import { EventPublisher, HealthController, METRICS_REGISTRY, consumerLivenessProvider, metricsServerProvider, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '#platform';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { Connection } from 'mongoose';
-import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from './config';
-import { EnrollmentController } from './http/enrollment.controller';
-import { HttpErrorsFilter } from './http/http-errors.filter';
-import { OpenApiController } from './http/openapi.controller';
-import { TokenVerifier } from './http/token-verifier';
-import { RATE_LIMITS, RateLimitGuard, isRead } from './http/rate-limit.guard';
-import { ConsumerLagMonitor } from './observability/consumer-lag.monitor';
-import { RenewalMetrics } from './observability/renewal.metrics';
-import { AutobookOutbox } from './renewal/autobook.outbox';
-import { CLOCK_OFFSET_FILE, Clock } from './renewal/clock';
-import { MONGO_CONNECTION, PairRepository } from './renewal/pair.repository';
-import { RenewalConsumer } from './renewal/renewal.consumer';
-import { RenewalService } from './renewal/renewal.service';
-import { PauseScheduler } from './renewal/pause.scheduler';
+import { type Connection } from 'mongoose';
+import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from './config.js';
+import { EnrollmentController } from './http/enrollment.controller.js';
+import { HttpErrorsFilter } from './http/http-errors.filter.js';
+import { OpenApiController } from './http/openapi.controller.js';
+import { TokenVerifier } from './http/token-verifier.js';
+import { RATE_LIMITS, RateLimitGuard, isRead } from './http/rate-limit.guard.js';
+import { ConsumerLagMonitor } from './observability/consumer-lag.monitor.js';
+import { RenewalMetrics } from './observability/renewal.metrics.js';
+import { AutobookOutbox } from './renewal/autobook.outbox.js';
+import { CLOCK_OFFSET_FILE, Clock } from './renewal/clock.js';
+import { MONGO_CONNECTION, PairRepository } from './renewal/pair.repository.js';
+import { RenewalConsumer } from './renewal/renewal.consumer.js';
+import { RenewalService } from './renewal/renewal.service.js';
+import { PauseScheduler } from './renewal/pause.scheduler.js';
 
 @Module({})
 export class OngoingTrainingModule implements OnApplicationShutdown {

@@ -1,4 +1,5 @@
-import { commonEnvSchema, env, loadConfig } from '@app/platform';
+import { randomBytes } from 'node:crypto';
+import { commonEnvSchema, env, loadConfig } from '#platform';
 import { z } from 'zod';
 
 const schema = z
@@ -50,5 +51,5 @@ export const ONGOING_TRAINING_CONFIG = Symbol('ONGOING_TRAINING_CONFIG');
 
 export function loadOngoingTrainingConfig(environment: NodeJS.ProcessEnv = process.env): OngoingTrainingConfig {
   const config = loadConfig(schema, environment);
-  return { ...config, AUTH_JWT_SECRET: config.AUTH_JWT_SECRET ?? require('node:crypto').randomBytes(32).toString('hex') };
+  return { ...config, AUTH_JWT_SECRET: config.AUTH_JWT_SECRET ?? randomBytes(32).toString('hex') };
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { bootstrapApp } from '@app/platform/bootstrap';
-import { OngoingTrainingModule } from './app.module';
-import { loadOngoingTrainingConfig } from './config';
+import { bootstrapApp } from '#platform/bootstrap';
+import { OngoingTrainingModule } from './app.module.js';
+import { loadOngoingTrainingConfig } from './config.js';
 
 bootstrapApp('ongoing-training', loadOngoingTrainingConfig, (config) => OngoingTrainingModule.forRoot(config), (config) => ({
   brokers: config.KAFKA_BROKERS,

@@ -1,13 +1,13 @@
 import { schemas as asyncApiSchemas } from '@asyncapi/specs';
-import Ajv, { ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import isEmail from 'validator/lib/isEmail';
+import { Ajv, ValidateFunction } from 'ajv';
+import ajvFormats from 'ajv-formats';
+import validator from 'validator';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { ASYNCAPI_DOCUMENT_PATH, ASYNCAPI_REGENERATE_COMMAND, buildAsyncApiDocument } from './asyncapi';
+import { ASYNCAPI_DOCUMENT_PATH, ASYNCAPI_REGENERATE_COMMAND, buildAsyncApiDocument } from './asyncapi.js';
 import {
   packageBookedSchema,
   paymentFailedSchema,
@@ -17,7 +17,7 @@ import {
   sessionAutobookVoidedSchema,
   sessionCompletedSchema,
   sessionCompletionRevertedSchema,
-} from './events';
+} from './events.js';
 import {
   aPackageBooked,
   aPaymentFailed,
@@ -27,10 +27,10 @@ import {
   aSessionAutobookVoided,
   aSessionCompleted,
   aSessionCompletionReverted,
-} from './testing/builders';
-import { DLQ_HEADERS, dlqTopic, TOPICS } from './topics';
+} from './testing/builders.js';
+import { DLQ_HEADERS, dlqTopic, TOPICS } from './topics.js';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
+const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
 type Json = Record<string, any>;
 
@@ -65,7 +65,7 @@ describe('docs/asyncapi.yaml', () => {
   let validateAsyncApi: ValidateFunction;
   beforeAll(() => {
     const ajv = new Ajv({ strict: false, allErrors: true, meta: false, validateSchema: false });
-    addFormats(ajv);
+    ajvFormats.default(ajv);
     validateAsyncApi = ajv.compile(asyncApiSchemas['3.0.0']);
   });
 
@@ -165,11 +165,11 @@ describe('docs/asyncapi.yaml', () => {
 
 describe('payload schemas of docs/asyncapi.yaml', () => {
   const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
+  ajvFormats.default(ajv);
   // ajv-formats has no idn-email (RFC 6531): a consumer of the document brings its own checker.
-  ajv.addFormat('idn-email', (value: string) => isEmail(value, { allow_utf8_local_part: true }));
+  ajv.addFormat('idn-email', (value: string) => validator.isEmail(value, { allow_utf8_local_part: true }));
   ajv.addSchema({ $id: 'asyncapi.json', components: built.components });
-  const validator = (id: string): ValidateFunction => ajv.getSchema(`asyncapi.json#/components/schemas/${id}`)!;
+  const validatorOf = (id: string): ValidateFunction => ajv.getSchema(`asyncapi.json#/components/schemas/${id}`)!;
 
   // Each case is checked against the JSON schema of the document and against the zod schema the apps use:
   // the document must accept and refuse what the services accept and refuse.
@@ -216,7 +216,7 @@ describe('payload schemas of docs/asyncapi.yaml', () => {
 
   it.each(cases)('%s: %s -> valid: %s', (id, _what, valid, schema, payload) => {
     const json = JSON.parse(JSON.stringify(payload));
-    const validate = validator(id);
+    const validate = validatorOf(id);
     expect({ document: validate(json), errors: validate(json) === valid ? null : validate.errors }).toEqual({ document: valid, errors: null });
     expect(schema.safeParse(json).success).toBe(valid);
   });
@@ -225,7 +225,7 @@ describe('payload schemas of docs/asyncapi.yaml', () => {
     for (const message of Object.values(built.components.messages) as Json[]) {
       for (const example of message.examples ?? []) {
         const id = message.payload.$ref.split('/').pop();
-        expect([id, example.name, validator(id)(example.payload)]).toEqual([id, example.name, true]);
+        expect([id, example.name, validatorOf(id)(example.payload)]).toEqual([id, example.name, true]);
       }
     }
   });

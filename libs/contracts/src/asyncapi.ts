@@ -8,8 +8,8 @@ import {
   sessionAutobookVoidedSchema,
   sessionCompletedSchema,
   sessionCompletionRevertedSchema,
-} from './events';
-import { contact, CURRENCIES, currencyCode, idString, money, timestamp } from './primitives';
+} from './events.js';
+import { contact, CURRENCIES, currencyCode, idString, money, timestamp } from './primitives.js';
 import {
   aPackageBooked,
   aPaymentFailed,
@@ -19,8 +19,8 @@ import {
   aSessionAutobookVoided,
   aSessionCompleted,
   aSessionCompletionReverted,
-} from './testing/builders';
-import { DLQ_HEADERS, dlqTopic, Topic, TOPICS } from './topics';
+} from './testing/builders.js';
+import { DLQ_HEADERS, dlqTopic, Topic, TOPICS } from './topics.js';
 
 // The AsyncAPI 3 document of the Kafka contracts, built from the zod schemas so that it cannot drift from
 // them. `docs/asyncapi.yaml` is this document as YAML; libs/contracts/src/asyncapi.spec.ts fails when the

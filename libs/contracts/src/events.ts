@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { contact, idString, money, timestamp } from './primitives';
-import { TOPICS } from './topics';
+import { contact, idString, money, timestamp } from './primitives.js';
+import { TOPICS } from './topics.js';
 
 /** `package.booked`: a client checked out a package of sessions with a coach. */
 export const packageBookedSchema = z.object({

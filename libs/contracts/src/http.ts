@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idString, timestamp } from './primitives';
+import { idString, timestamp } from './primitives.js';
 
 /** Body of `PUT /v1/clients/{clientId}/ongoing-training/{coachId}`. */
 export const enrollmentRequestSchema = z.strictObject({

@@ -1,6 +1,6 @@
-import { boundReason, MAX_REASON_LENGTH, nonIntegerLiterals, parseEvent } from './parse';
-import { aPackageBooked, aSessionCompleted } from './testing/builders';
-import { TOPICS } from './topics';
+import { boundReason, MAX_REASON_LENGTH, nonIntegerLiterals, parseEvent } from './parse.js';
+import { aPackageBooked, aSessionCompleted } from './testing/builders.js';
+import { TOPICS } from './topics.js';
 
 const NOW = new Date('2026-11-24T12:00:00Z');
 const book = (overrides: object = {}, key?: string) => {

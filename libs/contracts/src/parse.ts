@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { EVENT_SCHEMAS, EventMap } from './events';
-import { timeOutOfBounds } from './primitives';
+import { EVENT_SCHEMAS, EventMap } from './events.js';
+import { timeOutOfBounds } from './primitives.js';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 

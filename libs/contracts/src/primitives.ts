@@ -1,5 +1,5 @@
 import currencyCodes from 'currency-codes';
-import isEmail from 'validator/lib/isEmail';
+import validator from 'validator';
 import { z } from 'zod';
 
 // A UTF-16 surrogate without its pair: JSON can spell it (`"\ud800"`), UTF-8 and BSON cannot, so it
@@ -63,7 +63,7 @@ export type Money = z.infer<typeof money>;
 export const email = z
   .string()
   .max(254)
-  .refine((value) => isEmail(value, { allow_utf8_local_part: true, require_tld: true, allow_ip_domain: false, allow_display_name: false }), {
+  .refine((value) => validator.isEmail(value, { allow_utf8_local_part: true, require_tld: true, allow_ip_domain: false, allow_display_name: false }), {
     message: 'is not a valid email address',
   })
   .meta({ format: 'idn-email' });

@@ -3,8 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
-import { ConfigError } from './config/load-config';
-import { createLogger } from './logging/logger';
+import { ConfigError } from './config/load-config.js';
+import { createLogger } from './logging/logger.js';
 
 interface AppConfig {
   HTTP_PORT: number;

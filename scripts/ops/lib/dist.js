@@ -9,19 +9,19 @@ const { CliError } = require('./errors');
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 const PATHS = {
-  contracts: 'dist/apps/ongoing-training/libs/contracts/src/index.js',
-  domain: 'dist/apps/ongoing-training/apps/ongoing-training/src/domain/index.js',
-  pairSchema: 'dist/apps/ongoing-training/apps/ongoing-training/src/renewal/pair.schema.js',
-  pairRepository: 'dist/apps/ongoing-training/apps/ongoing-training/src/renewal/pair.repository.js',
-  moneyFormat: 'dist/apps/notifier/apps/notifier/src/mail/money-format.js',
-  notifierConfig: 'dist/apps/notifier/apps/notifier/src/config.js',
-  notificationService: 'dist/apps/notifier/apps/notifier/src/delivery/notification.service.js',
-  deliveryRepository: 'dist/apps/notifier/apps/notifier/src/delivery/delivery.repository.js',
-  deliverySchema: 'dist/apps/notifier/apps/notifier/src/delivery/delivery.schema.js',
-  mailer: 'dist/apps/notifier/apps/notifier/src/delivery/mailer.js',
-  emailRenderer: 'dist/apps/notifier/apps/notifier/src/mail/email-renderer.js',
-  notifierMetrics: 'dist/apps/notifier/apps/notifier/src/observability/notifier.metrics.js',
-  platform: 'dist/apps/notifier/libs/platform/src/index.js',
+  contracts: 'dist/libs/contracts/index.js',
+  domain: 'dist/apps/ongoing-training/domain/index.js',
+  pairSchema: 'dist/apps/ongoing-training/renewal/pair.schema.js',
+  pairRepository: 'dist/apps/ongoing-training/renewal/pair.repository.js',
+  moneyFormat: 'dist/apps/notifier/mail/money-format.js',
+  notifierConfig: 'dist/apps/notifier/config.js',
+  notificationService: 'dist/apps/notifier/delivery/notification.service.js',
+  deliveryRepository: 'dist/apps/notifier/delivery/delivery.repository.js',
+  deliverySchema: 'dist/apps/notifier/delivery/delivery.schema.js',
+  mailer: 'dist/apps/notifier/delivery/mailer.js',
+  emailRenderer: 'dist/apps/notifier/mail/email-renderer.js',
+  notifierMetrics: 'dist/apps/notifier/observability/notifier.metrics.js',
+  platform: 'dist/libs/platform/index.js',
 };
 
 const { APP_ENTRIES, appArgs } = require('../../app-processes');

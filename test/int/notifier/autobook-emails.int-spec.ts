@@ -1,8 +1,8 @@
-import { SessionAutobooked } from '@app/contracts';
-import { AppProcess } from '../../support/apps';
-import { ReceivedEmail } from '../../support/smtp';
-import { runId } from '../../support/wait';
-import { MAIL_FROM, NotifierWorld, PREFERENCES_URL, anAutobook } from './notifier-harness';
+import { SessionAutobooked } from '#contracts';
+import { AppProcess } from '../../support/apps.js';
+import { ReceivedEmail } from '../../support/smtp.js';
+import { runId } from '../../support/wait.js';
+import { MAIL_FROM, NotifierWorld, PREFERENCES_URL, anAutobook } from './notifier-harness.js';
 
 // R9: every autobook sends one email to the coach and one to the client, with the rate formatted for its
 // currency and the link where the client manages Ongoing Training.

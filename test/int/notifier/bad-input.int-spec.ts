@@ -1,6 +1,6 @@
-import { DLQ_HEADERS } from '@app/contracts';
-import { SeenMessage } from '../../support/kafka';
-import { NotifierWorld, anAutobook, emailCounts } from './notifier-harness';
+import { DLQ_HEADERS } from '#contracts';
+import { SeenMessage } from '../../support/kafka.js';
+import { NotifierWorld, anAutobook, emailCounts } from './notifier-harness.js';
 
 // R12: a message that is not JSON or breaks the session.autobooked contract is moved to the dead-letter
 // topic unchanged, with the reason and its origin; the valid events around it are emailed as usual.

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { appArgs } from '../../support/apps';
-import { NotifierWorld } from './notifier-harness';
+import { appArgs } from '../../support/apps.js';
+import { NotifierWorld } from './notifier-harness.js';
 
 interface Exit {
   code: number | null;

@@ -1,8 +1,8 @@
-import { SessionAutobooked } from '@app/contracts';
+import { SessionAutobooked } from '#contracts';
 import mongoose from 'mongoose';
-import { DbProxy } from '../../support/db-proxy';
-import { waitFor } from '../../support/wait';
-import { NotifierWorld, anAutobook, emailCounts } from './notifier-harness';
+import { DbProxy } from '../../support/db-proxy.js';
+import { waitFor } from '../../support/wait.js';
+import { NotifierWorld, anAutobook, emailCounts } from './notifier-harness.js';
 
 // The ledger's cost on the way of an email: a first delivery that the SMTP server accepts is two inserts
 // (the claims of both emails in one, then an outcome per email), plus the record of the autobook for the

@@ -1,15 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Browser, Page, chromium } from 'playwright-core';
-import { SessionAutobooked } from '@app/contracts';
-import { aSessionAutobooked } from '@app/contracts/testing/builders';
-import { EmailRenderer, RenderedEmail } from '../../../apps/notifier/src/mail/email-renderer';
-import { PREVIEW_LINKS, PREVIEW_PAYMENT_METHOD_URL, PREVIEW_PREFERENCES_URL, PREVIEW_SAMPLES, SAMPLE_EVENTS } from '../../../apps/notifier/src/mail/preview';
+import { SessionAutobooked } from '#contracts';
+import { aSessionAutobooked } from '#contracts/testing/builders';
+import { EmailRenderer, RenderedEmail } from '../../../apps/notifier/src/mail/email-renderer.js';
+import { PREVIEW_LINKS, PREVIEW_PAYMENT_METHOD_URL, PREVIEW_PREFERENCES_URL, PREVIEW_SAMPLES, SAMPLE_EVENTS } from '../../../apps/notifier/src/mail/preview.js';
 
 // The rendered emails as a reader sees them: opened in headless Chromium (Debian's package, not a
 // downloaded browser), checked on the visible text, and screenshotted into .artifacts/ (git-ignored).
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT_DIR = path.join(__dirname, '..', '..', '..', '.artifacts', 'email-browser');
+const OUT_DIR = path.join(import.meta.dirname, '..', '..', '..', '.artifacts', 'email-browser');
 
 const SCRIPT_NAME = '<script>alert(1)</script>';
 const IMG_NAME = '<img src=x onerror=alert(2)>';

@@ -1,7 +1,7 @@
-import { SessionAutobooked } from '@app/contracts';
-import { AppProcess } from '../../support/apps';
-import { runId, waitFor } from '../../support/wait';
-import { NotifierWorld, anAutobook, emailCounts } from './notifier-harness';
+import { SessionAutobooked } from '#contracts';
+import { AppProcess } from '../../support/apps.js';
+import { runId, waitFor } from '../../support/wait.js';
+import { NotifierWorld, anAutobook, emailCounts } from './notifier-harness.js';
 
 // R10: the same event delivered again, a whole topic replayed, a restart in the middle: never an extra
 // email, never a lost one. Every event here is checked for exactly its 2 emails.

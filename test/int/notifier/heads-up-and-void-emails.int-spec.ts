@@ -1,7 +1,7 @@
-import { DLQ_HEADERS, SessionAutobookUpcoming, SessionAutobookVoided, TOPICS } from '@app/contracts';
-import { SeenMessage } from '../../support/kafka';
-import { runId } from '../../support/wait';
-import { NotifierWorld, PREFERENCES_URL, aVoid, anUpcoming } from './notifier-harness';
+import { DLQ_HEADERS, SessionAutobookUpcoming, SessionAutobookVoided, TOPICS } from '#contracts';
+import { SeenMessage } from '../../support/kafka.js';
+import { runId } from '../../support/wait.js';
+import { NotifierWorld, PREFERENCES_URL, aVoid, anUpcoming } from './notifier-harness.js';
 
 // R13: the heads-up goes to the client only; R15: the void goes to the coach and to the client. Each
 // exactly once per event and recipient (R10), whatever is delivered again or replayed; bad input is

@@ -1,6 +1,6 @@
-import { AppProcess } from '../../support/apps';
-import { waitFor } from '../../support/wait';
-import { NotifierWorld, anAutobook } from './notifier-harness';
+import { AppProcess } from '../../support/apps.js';
+import { waitFor } from '../../support/wait.js';
+import { NotifierWorld, anAutobook } from './notifier-harness.js';
 
 // What ops and the orchestrator see: liveness, readiness (Kafka and MongoDB reachable) and the metrics.
 describe('notifier: health and metrics endpoints', () => {

@@ -1,6 +1,6 @@
-import { TOPICS } from '@app/contracts';
-import { ReceivedEmail } from '../../support/smtp';
-import { NotifierWorld, aFailure, aVoid, anAutobook, anUpcoming } from './notifier-harness';
+import { TOPICS } from '#contracts';
+import { ReceivedEmail } from '../../support/smtp.js';
+import { NotifierWorld, aFailure, aVoid, anAutobook, anUpcoming } from './notifier-harness.js';
 
 const SCRIPT_NAME = '<script>alert(1)</script>';
 const INJECTING_NAME = 'Mallory\r\nBcc: victim@example.com';

@@ -1,13 +1,13 @@
 // Shared by the notifier's integration suites: one isolated world per test file (topic prefix, database,
 // SMTP sink, consumer group), builders of autobook events whose emails can be told apart, and waits.
-import { EventMap, PaymentFailed, SessionAutobooked, SessionAutobookUpcoming, SessionAutobookVoided, TOPICS, Topic } from '@app/contracts';
-import { aPaymentFailed, aSessionAutobooked, aSessionAutobookUpcoming, aSessionAutobookVoided } from '@app/contracts/testing/builders';
-import mongoose, { Connection } from 'mongoose';
-import { AppProcess } from '../../support/apps';
-import { KafkaProbe } from '../../support/kafka';
-import { mongoUriFor } from '../../support/mongo';
-import { ReceivedEmail, SmtpSink } from '../../support/smtp';
-import { runId, waitFor } from '../../support/wait';
+import { EventMap, PaymentFailed, SessionAutobooked, SessionAutobookUpcoming, SessionAutobookVoided, TOPICS, Topic } from '#contracts';
+import { aPaymentFailed, aSessionAutobooked, aSessionAutobookUpcoming, aSessionAutobookVoided } from '#contracts/testing/builders';
+import mongoose, { type Connection } from 'mongoose';
+import { AppProcess } from '../../support/apps.js';
+import { KafkaProbe } from '../../support/kafka.js';
+import { mongoUriFor } from '../../support/mongo.js';
+import { ReceivedEmail, SmtpSink } from '../../support/smtp.js';
+import { runId, waitFor } from '../../support/wait.js';
 
 export const PREFERENCES_URL = 'https://www.coachup.test/account/ongoing-training?utm_source=email';
 export const MAIL_FROM = 'CoachUp Ongoing Training <no-reply@mail.coachup.test>';

@@ -1,7 +1,7 @@
-import { DLQ_HEADERS, TOPICS } from '@app/contracts';
-import { SeenMessage } from '../../support/kafka';
-import { waitFor } from '../../support/wait';
-import { NotifierWorld, PAYMENT_METHOD_URL, aFailure, anAutobook } from './notifier-harness';
+import { DLQ_HEADERS, TOPICS } from '#contracts';
+import { SeenMessage } from '../../support/kafka.js';
+import { waitFor } from '../../support/wait.js';
+import { NotifierWorld, PAYMENT_METHOD_URL, aFailure, anAutobook } from './notifier-harness.js';
 
 // How long this file's notifier lets a payment.failed wait for its autobook before dead-lettering it.
 const WAIT_MS = 15000;

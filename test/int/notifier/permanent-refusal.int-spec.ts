@@ -1,6 +1,6 @@
-import { DLQ_HEADERS } from '@app/contracts';
-import { waitFor } from '../../support/wait';
-import { LedgerEntry, NotifierWorld, anAutobook } from './notifier-harness';
+import { DLQ_HEADERS } from '#contracts';
+import { waitFor } from '../../support/wait.js';
+import { LedgerEntry, NotifierWorld, anAutobook } from './notifier-harness.js';
 
 const REFUSED = 'client.refused@example.com';
 

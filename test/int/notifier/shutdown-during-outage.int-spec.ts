@@ -1,6 +1,6 @@
-import { AppProcess } from '../../support/apps';
-import { waitFor } from '../../support/wait';
-import { NotifierWorld, anAutobook, emailCounts } from './notifier-harness';
+import { AppProcess } from '../../support/apps.js';
+import { waitFor } from '../../support/wait.js';
+import { NotifierWorld, anAutobook, emailCounts } from './notifier-harness.js';
 
 // R10 "a crash at any moment ... none loses one", for the moment ops restart the notifier while the SMTP
 // server is away: the notifier leaves promptly instead of retrying on, gives nothing up because it was

@@ -1,5 +1,5 @@
-import { waitFor } from '../../support/wait';
-import { LedgerEntry, NotifierWorld, anAutobook, emailCounts } from './notifier-harness';
+import { waitFor } from '../../support/wait.js';
+import { LedgerEntry, NotifierWorld, anAutobook, emailCounts } from './notifier-harness.js';
 
 // An SMTP server that is down is a transient failure: the notifier keeps the event, retries, and once
 // the server is back sends each email exactly once (R10: none lost, none doubled).

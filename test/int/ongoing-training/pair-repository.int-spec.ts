@@ -1,25 +1,13 @@
-// The repository is a plain class under Nest's decorators: Nest itself (ES modules only, which Jest does
-// not load) is stood in for by no-op decorators. Everything else is real: mongoose on the test run's
-// MongoDB wire-protocol server.
-jest.mock('@nestjs/common', () => {
-  const decorator = () => () => undefined;
-  class Logger {
-    log(): void {}
-    warn(): void {}
-    debug(): void {}
-  }
-  return { Injectable: decorator, Inject: decorator, Logger };
-});
-
-import { aPackageBooked, aSessionCompleted } from '@app/contracts/testing/builders';
-import mongoose, { Connection } from 'mongoose';
-import { SessionAutobooked, TOPICS } from '@app/contracts';
-import { HistoryEntry, PairState, RenewalInput, decide, emptyPair } from '../../../apps/ongoing-training/src/domain';
-import { autobookEventId, upcomingEventId } from '../../../apps/ongoing-training/src/renewal/autobook-id';
-import { ChangeWrite, InvalidCursorError, PairRepository, StoredPair } from '../../../apps/ongoing-training/src/renewal/pair.repository';
-import { pairKey } from '../../../apps/ongoing-training/src/renewal/pair.schema';
-import { mongoUriFor } from '../../support/mongo';
-import { runId } from '../../support/wait';
+// The repository on the test run's MongoDB wire-protocol server, through mongoose: nothing stood in for.
+import { aPackageBooked, aSessionCompleted } from '#contracts/testing/builders';
+import mongoose, { type Connection } from 'mongoose';
+import { SessionAutobooked, TOPICS } from '#contracts';
+import { HistoryEntry, PairState, RenewalInput, decide, emptyPair } from '../../../apps/ongoing-training/src/domain/index.js';
+import { autobookEventId, upcomingEventId } from '../../../apps/ongoing-training/src/renewal/autobook-id.js';
+import { ChangeWrite, InvalidCursorError, PairRepository, StoredPair } from '../../../apps/ongoing-training/src/renewal/pair.repository.js';
+import { pairKey } from '../../../apps/ongoing-training/src/renewal/pair.schema.js';
+import { mongoUriFor } from '../../support/mongo.js';
+import { runId } from '../../support/wait.js';
 
 const NOW = new Date('2026-11-03T10:00:00Z');
 

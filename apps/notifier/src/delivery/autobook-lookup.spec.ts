@@ -1,9 +1,9 @@
 // The lookup is plain TypeScript: the suite loads it as it is, with no Nest.
-import { SessionAutobooked } from '@app/contracts';
-import { aPaymentFailed } from '@app/contracts/testing/builders';
-import { PermanentError, WaitingError, isTransient } from '@app/platform/errors';
-import { aSessionAutobooked } from '../mail/session-autobooked.builder';
-import { AutobookLookup } from './autobook-lookup';
+import { SessionAutobooked } from '#contracts';
+import { aPaymentFailed } from '#contracts/testing/builders';
+import { PermanentError, WaitingError, isTransient } from '#platform/errors';
+import { aSessionAutobooked } from '../mail/session-autobooked.builder.js';
+import { AutobookLookup } from './autobook-lookup.js';
 
 /** The recorded autobooks, in memory. */
 class AutobooksFake {

@@ -1,6 +1,6 @@
-import { PaymentFailed, SessionAutobooked } from '@app/contracts';
-import { PermanentError, WaitingError } from '@app/platform/errors';
-import type { NotifierConfig } from '../config';
+import { PaymentFailed, SessionAutobooked } from '#contracts';
+import { PermanentError, WaitingError } from '#platform/errors';
+import type { NotifierConfig } from '../config.js';
 
 /** Where the autobooks the notifier recorded are found (AutobookRepository). */
 export interface RecordedAutobooks {

@@ -1,9 +1,9 @@
-import { SessionAutobooked } from '@app/contracts';
-import { ensureCollections, modelOf } from '@app/platform/mongo/mongo-connection';
+import { SessionAutobooked } from '#contracts';
+import { ensureCollections, modelOf } from '#platform/mongo/mongo-connection';
 import { Inject, Injectable } from '@nestjs/common';
-import { Connection, Model } from 'mongoose';
-import { AUTOBOOKS_COLLECTION, AutobookDocument, autobookSchema } from './autobook.schema';
-import { NOTIFIER_MONGO, duplicatesIn } from './delivery.repository';
+import { type Connection, Model } from 'mongoose';
+import { AUTOBOOKS_COLLECTION, AutobookDocument, autobookSchema } from './autobook.schema.js';
+import { NOTIFIER_MONGO, duplicatesIn } from './delivery.repository.js';
 
 /** The autobooks the notifier has seen, by eventId: one insert each (a replay's is refused by `_id`). */
 @Injectable()

@@ -1,4 +1,4 @@
-import { SessionAutobooked } from '@app/contracts';
+import { SessionAutobooked } from '#contracts';
 import { Schema } from 'mongoose';
 
 /**

@@ -1,6 +1,6 @@
-import { ensureCollections, modelOf } from '@app/platform/mongo/mongo-connection';
+import { ensureCollections, modelOf } from '#platform/mongo/mongo-connection';
 import { Inject, Injectable } from '@nestjs/common';
-import { Connection, Model } from 'mongoose';
+import { type Connection, Model } from 'mongoose';
 import {
   ClaimDocument,
   DELIVERIES_COLLECTION,
@@ -14,8 +14,8 @@ import {
   deliveryId,
   outcomeSchema,
   toDelivery,
-} from './delivery.schema';
-import { Notification, NotificationKind, notificationKey } from '../mail/notification';
+} from './delivery.schema.js';
+import { Notification, NotificationKind, notificationKey } from '../mail/notification.js';
 
 export const NOTIFIER_MONGO = Symbol('NOTIFIER_MONGO');
 

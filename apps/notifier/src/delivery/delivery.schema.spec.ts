@@ -1,4 +1,4 @@
-import { deliveryId } from './delivery.schema';
+import { deliveryId } from './delivery.schema.js';
 
 describe('deliveryId: one ledger entry per (kind, key, recipient)', () => {
   it('keeps the form an autobook email had before there were other kinds, so that a replay finds it', () => {

@@ -1,8 +1,8 @@
-import { PaymentFailed, SessionAutobooked, SessionAutobookUpcoming, SessionAutobookVoided } from '@app/contracts';
+import { PaymentFailed, SessionAutobooked, SessionAutobookUpcoming, SessionAutobookVoided } from '#contracts';
 import { Schema } from 'mongoose';
-import { NOTIFICATION_KINDS, Notification, NotificationKind, Recipient } from '../mail/notification';
+import { NOTIFICATION_KINDS, Notification, NotificationKind, Recipient } from '../mail/notification.js';
 
-export type { Recipient } from '../mail/notification';
+export type { Recipient } from '../mail/notification.js';
 
 export type DeliveryStatus = 'sending' | 'sent' | 'failed';
 

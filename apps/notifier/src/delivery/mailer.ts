@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import nodemailer, { Transporter } from 'nodemailer';
-import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
-import type { RenderedEmail } from '../mail/email-renderer';
-import type { NotificationKind } from '../mail/notification';
+import { NOTIFIER_CONFIG, type NotifierConfig } from '../config.js';
+import type { RenderedEmail } from '../mail/email-renderer.js';
+import type { NotificationKind } from '../mail/notification.js';
 
 export type SendFailure = { kind: 'transient' | 'permanent'; reason: string };
 

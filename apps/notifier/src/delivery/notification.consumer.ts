@@ -1,4 +1,4 @@
-import { EventMap, TOPICS } from '@app/contracts';
+import { EventMap, TOPICS } from '#contracts';
 import {
   AnyInboundRoute,
   ApplyContext,
@@ -11,14 +11,14 @@ import {
   WaitingError,
   inboundRoute,
   isTransient,
-} from '@app/platform';
+} from '#platform';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
-import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
-import { NotifierMetrics } from '../observability/notifier.metrics';
-import { AutobookLookup } from './autobook-lookup';
-import { AutobookRepository } from './autobook.repository';
-import { NotificationService } from './notification.service';
+import { NOTIFIER_CONFIG, type NotifierConfig } from '../config.js';
+import { NotifierMetrics } from '../observability/notifier.metrics.js';
+import { AutobookLookup } from './autobook-lookup.js';
+import { AutobookRepository } from './autobook.repository.js';
+import { NotificationService } from './notification.service.js';
 
 /** The topics the notifier emails about. */
 export const NOTIFIER_TOPICS = [TOPICS.SESSION_AUTOBOOKED, TOPICS.SESSION_AUTOBOOK_UPCOMING, TOPICS.SESSION_AUTOBOOK_VOIDED, TOPICS.PAYMENT_FAILED] as const;

@@ -1,27 +1,14 @@
-// The service is a plain class under Nest's decorators: Nest itself (ES modules only, which this suite
-// does not load) is stood in for by no-op decorators and a silent logger.
-jest.mock('@nestjs/common', () => {
-  class Logger {
-    log(): void {}
-    warn(): void {}
-    error(): void {}
-  }
-  const decorator = () => () => undefined;
-  return { Logger, ConsoleLogger: Logger, Injectable: decorator, Inject: decorator, Controller: decorator, Get: decorator, HttpCode: decorator, Header: decorator, Res: decorator };
-});
-jest.mock('@nestjs/core', () => ({ NestFactory: {} }));
-
-import { SessionAutobooked } from '@app/contracts';
-import { aSessionAutobookUpcoming } from '@app/contracts/testing/builders';
-import { PermanentError, TransientError } from '@app/platform';
-import { loadNotifierConfig } from '../config';
-import { EmailRenderer, RenderedEmail } from '../mail/email-renderer';
-import { aSessionAutobooked } from '../mail/session-autobooked.builder';
-import { NotifierMetrics } from '../observability/notifier.metrics';
-import { ClaimResult, DeliveryRepository, NewDelivery } from './delivery.repository';
-import { OutcomeDocument, OutcomeStatus, Recipient } from './delivery.schema';
-import { Mailer } from './mailer';
-import { NotificationService } from './notification.service';
+import { SessionAutobooked } from '#contracts';
+import { aSessionAutobookUpcoming } from '#contracts/testing/builders';
+import { PermanentError, TransientError } from '#platform';
+import { loadNotifierConfig } from '../config.js';
+import { EmailRenderer, RenderedEmail } from '../mail/email-renderer.js';
+import { aSessionAutobooked } from '../mail/session-autobooked.builder.js';
+import { NotifierMetrics } from '../observability/notifier.metrics.js';
+import { ClaimResult, DeliveryRepository, NewDelivery } from './delivery.repository.js';
+import { OutcomeDocument, OutcomeStatus, Recipient } from './delivery.schema.js';
+import { Mailer } from './mailer.js';
+import { NotificationService } from './notification.service.js';
 
 /** A ledger in memory: claims answer what the test says, outcomes are kept in the order recorded. */
 class LedgerFake {

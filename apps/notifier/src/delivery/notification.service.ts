@@ -1,14 +1,14 @@
-import { PermanentError, TransientError, backoffDelay } from '@app/platform';
+import { PermanentError, TransientError, backoffDelay } from '#platform';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
-import { EmailRenderer, RenderOptions, RenderedEmail } from '../mail/email-renderer';
-import { Notification, NotificationKind, notificationKey } from '../mail/notification';
-import { NotifierMetrics } from '../observability/notifier.metrics';
-import { ClaimResult, DeliveryRepository, NewDelivery } from './delivery.repository';
-import { Recipient, deliveryId, notificationOf } from './delivery.schema';
-import { Mailer } from './mailer';
+import { NOTIFIER_CONFIG, type NotifierConfig } from '../config.js';
+import { EmailRenderer, RenderOptions, RenderedEmail } from '../mail/email-renderer.js';
+import { Notification, NotificationKind, notificationKey } from '../mail/notification.js';
+import { NotifierMetrics } from '../observability/notifier.metrics.js';
+import { ClaimResult, DeliveryRepository, NewDelivery } from './delivery.repository.js';
+import { Recipient, deliveryId, notificationOf } from './delivery.schema.js';
+import { Mailer } from './mailer.js';
 
 /** How long a claim on an email holds while its sender works on it. */
 const LEASE_MS = 5 * 60 * 1000;

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
-import { SessionAutobooked } from '@app/contracts';
-import { DEFAULT_TEMPLATES_DIR, EmailRenderer, EmailTemplateError, formatUtc, singleLine } from './email-renderer';
-import { aSessionAutobooked } from './session-autobooked.builder';
+import { SessionAutobooked } from '#contracts';
+import { DEFAULT_TEMPLATES_DIR, EmailRenderer, EmailTemplateError, formatUtc, singleLine } from './email-renderer.js';
+import { aSessionAutobooked } from './session-autobooked.builder.js';
 
 const PREFERENCES_URL = 'https://app.example.com/account/ongoing-training';
 

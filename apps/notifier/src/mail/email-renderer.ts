@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { SessionAutobooked } from '@app/contracts';
-import { formatMoney } from './money-format';
-import { Notification, NotificationKind, RECIPIENTS, Recipient, contactsOf, problemsOf } from './notification';
+import { SessionAutobooked } from '#contracts';
+import { formatMoney } from './money-format.js';
+import { Notification, NotificationKind, RECIPIENTS, Recipient, contactsOf, problemsOf } from './notification.js';
 
-/** Where nest-cli copies the templates: next to the compiled `mail/` folder, in source and in `dist/`. */
-export const DEFAULT_TEMPLATES_DIR = path.join(__dirname, '..', 'templates');
+/** The templates sit next to the `mail/` folder, in source and in `dist/` (the build copies them). */
+export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../templates', import.meta.url));
 
 /** One file set per email, `<recipient>-<kind>`: `<name>.subject.hbs`, `<name>.html.hbs`, `<name>.text.hbs`. */
 export const EMAIL_TEMPLATES = (Object.entries(RECIPIENTS) as [NotificationKind, readonly Recipient[]][]).flatMap(([kind, recipients]) =>

@@ -1,4 +1,4 @@
-import { formatMoney } from './money-format';
+import { formatMoney } from './money-format.js';
 
 describe('formatMoney (R9: the rate formatted for its currency)', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { Money, minorUnits } from '@app/contracts';
+import { Money, minorUnits } from '#contracts';
 
 /**
  * Money for people: `USD 80.00`, `JPY 8000`, `BHD 8.000`. The amount is in integer minor units, so the

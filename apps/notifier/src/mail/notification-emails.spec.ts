@@ -1,8 +1,8 @@
-import { PaymentFailed, SessionAutobookUpcoming, SessionAutobookVoided } from '@app/contracts';
-import { aPaymentFailed, aSessionAutobookUpcoming, aSessionAutobookVoided } from '@app/contracts/testing/builders';
-import { EmailRenderer, EmailTemplateError, RenderedEmail } from './email-renderer';
-import { Notification } from './notification';
-import { aSessionAutobooked } from './session-autobooked.builder';
+import { PaymentFailed, SessionAutobookUpcoming, SessionAutobookVoided } from '#contracts';
+import { aPaymentFailed, aSessionAutobookUpcoming, aSessionAutobookVoided } from '#contracts/testing/builders';
+import { EmailRenderer, EmailTemplateError, RenderedEmail } from './email-renderer.js';
+import { Notification } from './notification.js';
+import { aSessionAutobooked } from './session-autobooked.builder.js';
 
 const PREFERENCES_URL = 'https://app.example.com/account/ongoing-training';
 const PAYMENT_METHOD_URL = 'https://app.example.com/account/payment-methods?x=1&y=2';

@@ -9,7 +9,7 @@ import {
   sessionAutobookedSchema,
   sessionAutobookUpcomingSchema,
   sessionAutobookVoidedSchema,
-} from '@app/contracts';
+} from '#contracts';
 import { z } from 'zod';
 
 /**

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, NotFoundException, Param } from '@nestjs/common';
-import { EmailRenderer } from './email-renderer';
-import { PREVIEW_LINKS, PREVIEW_SAMPLES } from './preview';
-import { RECIPIENTS } from './notification';
+import { EmailRenderer } from './email-renderer.js';
+import { PREVIEW_LINKS, PREVIEW_SAMPLES } from './preview.js';
+import { RECIPIENTS } from './notification.js';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

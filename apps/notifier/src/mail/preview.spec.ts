@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TRIGGER_TYPES, sessionAutobookedSchema } from '@app/contracts';
-import { RECIPIENTS } from './notification';
-import { PREVIEW_SAMPLES, SAMPLE_EVENTS, writePreviews } from './preview';
+import { TRIGGER_TYPES, sessionAutobookedSchema } from '#contracts';
+import { RECIPIENTS } from './notification.js';
+import { PREVIEW_SAMPLES, SAMPLE_EVENTS, writePreviews } from './preview.js';
 
 describe('email previews', () => {
   let dir: string;

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SessionAutobooked } from '@app/contracts';
-import { aPaymentFailed, aSessionAutobookUpcoming, aSessionAutobookVoided } from '@app/contracts/testing/builders';
-import { EmailRenderer, RenderOptions } from './email-renderer';
-import { Notification } from './notification';
-import { aSessionAutobooked } from './session-autobooked.builder';
+import { SessionAutobooked } from '#contracts';
+import { aPaymentFailed, aSessionAutobookUpcoming, aSessionAutobookVoided } from '#contracts/testing/builders';
+import { EmailRenderer, RenderOptions } from './email-renderer.js';
+import { Notification } from './notification.js';
+import { aSessionAutobooked } from './session-autobooked.builder.js';
 
 export const PREVIEW_PREFERENCES_URL = 'https://app.example.com/account/ongoing-training?from=email';
 export const PREVIEW_PAYMENT_METHOD_URL = 'https://app.example.com/account/payment-methods?from=email';

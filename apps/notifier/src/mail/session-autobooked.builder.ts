@@ -1,4 +1,4 @@
-import { SessionAutobooked } from '@app/contracts';
+import { SessionAutobooked } from '#contracts';
 
 type Overrides = Partial<Omit<SessionAutobooked, 'trigger' | 'client' | 'coach' | 'rate'>> & {
   trigger?: Partial<SessionAutobooked['trigger']>;

@@ -1,5 +1,5 @@
-import type { Money, SessionAutobooked, SessionAutobookUpcoming, SessionAutobookVoided } from '@app/contracts';
-import type { AutobookTrigger, PackageRecord, PairState, PaymentRecord } from './pair-state';
+import type { Money, SessionAutobooked, SessionAutobookUpcoming, SessionAutobookVoided } from '#contracts';
+import type { AutobookTrigger, PackageRecord, PairState, PaymentRecord } from './pair-state.js';
 
 // The history of a pair is one entry per input that changed it, newest first at the HTTP edge. Entries
 // are data, not prose, and they are the pair's only stored record: the state is folded from them

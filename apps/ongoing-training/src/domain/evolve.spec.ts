@@ -1,9 +1,9 @@
-import type { Decision, HistoryEntry } from './decision';
-import { DomainError, UnknownAutobookError } from './errors';
-import { evolve, foldHistory } from './evolve';
-import { emptyPair, PairState, paymentPending, sessionsOnDeck } from './pair-state';
-import type { RenewalInput } from './renewal-input';
-import { decide } from './renewal-policy';
+import type { Decision, HistoryEntry } from './decision.js';
+import { DomainError, UnknownAutobookError } from './errors.js';
+import { evolve, foldHistory } from './evolve.js';
+import { emptyPair, PairState, paymentPending, sessionsOnDeck } from './pair-state.js';
+import type { RenewalInput } from './renewal-input.js';
+import { decide } from './renewal-policy.js';
 import {
   at,
   booked,
@@ -26,7 +26,7 @@ import {
   seededRandom,
   storedEntries,
   usd,
-} from './testing/builders';
+} from './testing/builders.js';
 
 const NOW = '2026-12-01T12:00:00Z';
 

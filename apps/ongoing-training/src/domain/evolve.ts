@@ -1,5 +1,5 @@
-import type { AutobookedEntry, HistoryEntry, PairChanges } from './decision';
-import { emptyPair, PairState } from './pair-state';
+import type { AutobookedEntry, HistoryEntry, PairChanges } from './decision.js';
+import { emptyPair, PairState } from './pair-state.js';
 
 /**
  * The pair after one history entry: what the entry says changed, applied. `decide` builds every new

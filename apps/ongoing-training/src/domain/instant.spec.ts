@@ -1,4 +1,4 @@
-import { compareInstants, laterOf } from './instant';
+import { compareInstants, laterOf } from './instant.js';
 
 describe('instants', () => {
   it('treats the same moment written with different zone offsets as equal', () => {

@@ -1,5 +1,5 @@
-import { autobookedEvent, autoRenewalOffered, emptyPair, lastPackage, sessionsOnDeck } from './pair-state';
-import { booked, CLIENT_ID, COACH_ID, completed, lastDecision, play, usd } from './testing/builders';
+import { autobookedEvent, autoRenewalOffered, emptyPair, lastPackage, sessionsOnDeck } from './pair-state.js';
+import { booked, CLIENT_ID, COACH_ID, completed, lastDecision, play, usd } from './testing/builders.js';
 
 describe('pair state', () => {
   it('starts switched off with nothing known', () => {

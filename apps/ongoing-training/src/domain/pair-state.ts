@@ -1,4 +1,4 @@
-import type { Contact, Money, SessionAutobooked, TriggerType } from '@app/contracts';
+import type { Contact, Money, SessionAutobooked, TriggerType } from '#contracts';
 
 // The state of one client-coach pair, as compact as the rules allow: the rate package (R4), the counts
 // that make "on deck", the switch register (R2, R8), the dedupe keys (R10) and the latest autobook.

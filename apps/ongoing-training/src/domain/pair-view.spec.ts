@@ -1,6 +1,6 @@
-import { emptyPair } from './pair-state';
-import { toPairView } from './pair-view';
-import { booked, completed, enrollment, minute, play, usd } from './testing/builders';
+import { emptyPair } from './pair-state.js';
+import { toPairView } from './pair-view.js';
+import { booked, completed, enrollment, minute, play, usd } from './testing/builders.js';
 
 describe('pair view (GET /v1/clients/{clientId}/ongoing-training)', () => {
   it('shows no rate and no auto-renewal before any package', () => {

@@ -1,5 +1,5 @@
-import type { Money } from '@app/contracts';
-import { autoRenewalOffered, lastPackage, PairState, paymentPending, sessionsOnDeck } from './pair-state';
+import type { Money } from '#contracts';
+import { autoRenewalOffered, lastPackage, PairState, paymentPending, sessionsOnDeck } from './pair-state.js';
 
 /** One coach's entry in `GET /v1/clients/{clientId}/ongoing-training`. */
 export interface PairView {

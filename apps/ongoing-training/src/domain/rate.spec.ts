@@ -1,5 +1,5 @@
-import { isLaterPackage, lastPackageOf, rateOf } from './rate';
-import { usd } from './testing/builders';
+import { isLaterPackage, lastPackageOf, rateOf } from './rate.js';
+import { usd } from './testing/builders.js';
 
 describe('rate of a package (R3)', () => {
   it('divides the price by the session count in minor units, 25000 / 3 -> 8333 (R3)', () => {

@@ -1,6 +1,6 @@
-import type { Money } from '@app/contracts';
-import { compareInstants } from './instant';
-import type { PackageRecord } from './pair-state';
+import type { Money } from '#contracts';
+import { compareInstants } from './instant.js';
+import type { PackageRecord } from './pair-state.js';
 
 /**
  * R3: the per-session rate of a package, in integer minor units of its currency, rounded to the nearest

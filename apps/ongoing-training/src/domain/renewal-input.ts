@@ -1,4 +1,4 @@
-import type { PackageBooked, PaymentFailed, PaymentSucceeded, SessionCompleted, SessionCompletionReverted } from '@app/contracts';
+import type { PackageBooked, PaymentFailed, PaymentSucceeded, SessionCompleted, SessionCompletionReverted } from '#contracts';
 
 /** A checkout arrived on `package.booked`. */
 export interface PackageBookedInput {

@@ -1,9 +1,9 @@
 // R13..R16: heads-up, pause, completion undone, payment hold. Each `it` reads as the rule it checks.
-import { NotEnrolledError, UnknownAutobookError } from './errors';
-import { emptyPair, PairState, sessionsOnDeck } from './pair-state';
-import { toPairView } from './pair-view';
-import type { RenewalInput } from './renewal-input';
-import { decide } from './renewal-policy';
+import { NotEnrolledError, UnknownAutobookError } from './errors.js';
+import { emptyPair, PairState, sessionsOnDeck } from './pair-state.js';
+import { toPairView } from './pair-view.js';
+import type { RenewalInput } from './renewal-input.js';
+import { decide } from './renewal-policy.js';
 import {
   at,
   booked,
@@ -30,7 +30,7 @@ import {
   resume,
   reverted,
   usd,
-} from './testing/builders';
+} from './testing/builders.js';
 
 const T1 = '2026-11-01T10:00:00Z';
 const T2 = '2026-11-02T10:00:00Z';

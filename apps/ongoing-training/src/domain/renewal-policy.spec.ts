@@ -1,10 +1,10 @@
-import type { Decision } from './decision';
-import { AutoRenewalNotOfferedError, PackageRequiredError, PairMismatchError } from './errors';
-import { compareInstants } from './instant';
-import { autobookedEvent, emptyPair, PairState, sessionsOnDeck } from './pair-state';
-import { toPairView } from './pair-view';
-import type { PackageBookedInput, RenewalInput, SessionCompletedInput } from './renewal-input';
-import { decide } from './renewal-policy';
+import type { Decision } from './decision.js';
+import { AutoRenewalNotOfferedError, PackageRequiredError, PairMismatchError } from './errors.js';
+import { compareInstants } from './instant.js';
+import { autobookedEvent, emptyPair, PairState, sessionsOnDeck } from './pair-state.js';
+import { toPairView } from './pair-view.js';
+import type { PackageBookedInput, RenewalInput, SessionCompletedInput } from './renewal-input.js';
+import { decide } from './renewal-policy.js';
 import {
   at,
   booked,
@@ -24,7 +24,7 @@ import {
   shuffled,
   storedEntries,
   usd,
-} from './testing/builders';
+} from './testing/builders.js';
 
 const T1 = '2026-11-01T10:00:00Z';
 const T2 = '2026-11-02T10:00:00Z';

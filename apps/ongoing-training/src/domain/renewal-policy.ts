@@ -1,8 +1,8 @@
-import type { PackageBooked, SessionAutobookUpcoming, SessionAutobookVoided } from '@app/contracts';
-import type { Decision, HistoryEntry, HistoryInput, NoAutobookReason, PairChanges, RateRef } from './decision';
-import { evolve } from './evolve';
-import { AutoRenewalNotOfferedError, NotEnrolledError, PackageRequiredError, PairMismatchError, UnknownAutobookError } from './errors';
-import { compareInstants, laterOf } from './instant';
+import type { PackageBooked, SessionAutobookUpcoming, SessionAutobookVoided } from '#contracts';
+import type { Decision, HistoryEntry, HistoryInput, NoAutobookReason, PairChanges, RateRef } from './decision.js';
+import { evolve } from './evolve.js';
+import { AutoRenewalNotOfferedError, NotEnrolledError, PackageRequiredError, PairMismatchError, UnknownAutobookError } from './errors.js';
+import { compareInstants, laterOf } from './instant.js';
 import {
   autobookedEvent,
   autoRenewalOffered,
@@ -13,10 +13,10 @@ import {
   PairState,
   paymentPending,
   sessionsOnDeck,
-} from './pair-state';
-import { isLaterPackage, rateOf } from './rate';
-import type { CompletionRevertedInput, EnrollmentInput, PackageBookedInput, PauseInput, PaymentInput, RenewalInput, ResumeInput } from './renewal-input';
-import { pairOf } from './renewal-input';
+} from './pair-state.js';
+import { isLaterPackage, rateOf } from './rate.js';
+import type { CompletionRevertedInput, EnrollmentInput, PackageBookedInput, PauseInput, PaymentInput, RenewalInput, ResumeInput } from './renewal-input.js';
+import { pairOf } from './renewal-input.js';
 
 /** The id of the n-th autobook of a pair; it must be the same on every call (the adapter hashes). */
 export type AutobookEventIdFn = (clientId: string, coachId: string, sequence: number) => string;

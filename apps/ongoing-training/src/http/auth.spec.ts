@@ -1,7 +1,7 @@
 // The verifier is plain TypeScript: the suite loads it as it is, with no Nest.
 import jwt from 'jsonwebtoken';
-import type { OngoingTrainingConfig } from '../config';
-import { TokenVerifier } from './token-verifier';
+import type { OngoingTrainingConfig } from '../config.js';
+import { TokenVerifier } from './token-verifier.js';
 
 const SECRET = 's'.repeat(32);
 const NOW = Date.parse('2026-11-24T12:00:00Z');

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException, createParamDecorator } from '@nestjs/common';
 import type { Request } from 'express';
-import { Caller, TokenVerifier } from './token-verifier';
+import { Caller, TokenVerifier } from './token-verifier.js';
 
 /** `Authorization: Bearer <JWT>` checked by the TokenVerifier; anything else is a 401. */
 @Injectable()

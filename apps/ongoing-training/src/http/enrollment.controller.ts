@@ -1,12 +1,12 @@
-import { MAX_PAUSE_MS, describeIssues, enrollmentRequestSchema, pathIdSchema, pauseRequestSchema } from '@app/contracts';
+import { MAX_PAUSE_MS, describeIssues, enrollmentRequestSchema, pathIdSchema, pauseRequestSchema } from '#contracts';
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Put, Query, UseGuards } from '@nestjs/common';
-import { toPairView } from '../domain';
-import { HistoryPage, InvalidCursorError, PairRepository } from '../renewal/pair.repository';
-import { Clock } from '../renewal/clock';
-import { RenewalService } from '../renewal/renewal.service';
-import { CurrentCaller, JwtAuthGuard, assertCanRead, assertCanWrite } from './auth';
-import type { Caller } from './token-verifier';
-import { RateLimitGuard } from './rate-limit.guard';
+import { toPairView } from '../domain/index.js';
+import { HistoryPage, InvalidCursorError, PairRepository } from '../renewal/pair.repository.js';
+import { Clock } from '../renewal/clock.js';
+import { RenewalService } from '../renewal/renewal.service.js';
+import { CurrentCaller, JwtAuthGuard, assertCanRead, assertCanWrite } from './auth.js';
+import type { Caller } from './token-verifier.js';
+import { RateLimitGuard } from './rate-limit.guard.js';
 
 function pathId(name: string, value: string): string {
   const parsed = pathIdSchema.safeParse(value);

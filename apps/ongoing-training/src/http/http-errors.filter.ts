@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { DomainError } from '../domain';
+import { DomainError } from '../domain/index.js';
 
 /** Translates every error once, at the HTTP edge, into `{ code, message }`. */
 @Catch()

@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { buildOpenApiDocument } from './openapi';
+import { buildOpenApiDocument } from './openapi.js';
 
 /** `GET /openapi.json`: the OpenAPI 3.1 document of this API, for anyone (no token). */
 @Controller()

@@ -1,11 +1,14 @@
-import { HTTP_ERROR_CODES } from '@app/contracts';
-import { aSessionAutobooked } from '@app/contracts/testing/builders';
-import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
-import isEmail from 'validator/lib/isEmail';
-import { emptyPair, toPairView } from '../domain';
-import { booked, completed, enrollment, play } from '../domain/testing/builders';
-import { buildOpenApiDocument } from './openapi';
+import { createRequire } from 'node:module';
+import { HTTP_ERROR_CODES } from '#contracts';
+import { aSessionAutobooked } from '#contracts/testing/builders';
+import { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
+import validator from 'validator';
+import { emptyPair, toPairView } from '../domain/index.js';
+import { booked, completed, enrollment, play } from '../domain/testing/builders.js';
+import { buildOpenApiDocument } from './openapi.js';
+
+const require = createRequire(import.meta.url);
 
 type Json = Record<string, any>;
 
@@ -14,9 +17,9 @@ const document = buildOpenApiDocument() as Json;
 
 function oasAjv(): Ajv2020 {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats(ajv);
+  ajvFormats.default(ajv);
   // ajv-formats has no idn-email (RFC 6531): a reader of the document brings its own checker.
-  ajv.addFormat('idn-email', (value: string) => isEmail(value, { allow_utf8_local_part: true }));
+  ajv.addFormat('idn-email', (value: string) => validator.isEmail(value, { allow_utf8_local_part: true }));
   ajv.addFormat('media-range', true);
   return ajv;
 }

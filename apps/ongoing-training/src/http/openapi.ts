@@ -9,9 +9,9 @@ import {
   money,
   sessionAutobookedSchema,
   timestamp,
-} from '@app/contracts';
+} from '#contracts';
 import { z } from 'zod';
-import type { HistoryEntry, NoAutobookReason, PairView } from '../domain';
+import type { HistoryEntry, NoAutobookReason, PairView } from '../domain/index.js';
 
 // The OpenAPI 3.1 document of the HTTP API (shared/spec/ongoing-training.md, "HTTP contract"), served at
 // GET /openapi.json. Bodies are JSON Schema generated from zod: the contracts' schemas for what they cover,

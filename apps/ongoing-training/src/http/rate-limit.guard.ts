@@ -1,8 +1,8 @@
 import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
-import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
+import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, ThrottlerLimitDetail, type ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { Reflector } from '@nestjs/core';
-import { TokenVerifier } from './token-verifier';
+import { TokenVerifier } from './token-verifier.js';
 
 /** The two shares of the HTTP contract: reads (GET, HEAD) and writes (everything else). */
 export const RATE_LIMITS = { READS: 'reads', WRITES: 'writes' } as const;

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
-import type { OngoingTrainingConfig } from '../config';
+import type { OngoingTrainingConfig } from '../config.js';
 
 // Plain TypeScript, no Nest: the module provides it (app.module.ts) and its spec loads it as it is.
 

@@ -1,10 +1,10 @@
-import { INPUT_TOPICS } from '@app/contracts';
-import { KAFKA, TopicNames } from '@app/platform';
+import { INPUT_TOPICS } from '#contracts';
+import { KAFKA, TopicNames } from '#platform';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Admin, Kafka } from 'kafkajs';
-import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from '../config';
+import { ONGOING_TRAINING_CONFIG, type OngoingTrainingConfig } from '../config.js';
 
-import { RenewalMetrics } from './renewal.metrics';
+import { RenewalMetrics } from './renewal.metrics.js';
 
 const INTERVAL_MS = 10000;
 

@@ -1,9 +1,9 @@
-import { TOPICS } from '@app/contracts';
-import { EventPublisher } from '@app/platform';
+import { TOPICS } from '#contracts';
+import { EventPublisher } from '#platform';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { RenewalMetrics } from '../observability/renewal.metrics';
-import { PairRepository } from './pair.repository';
-import { OutboxEvent } from './pair.schema';
+import { RenewalMetrics } from '../observability/renewal.metrics.js';
+import { PairRepository } from './pair.repository.js';
+import { OutboxEvent } from './pair.schema.js';
 
 /** How far back a start, or a pair read cold, looks for autobooks a crashed process did not publish. */
 export const OUTBOX_RECOVERY_MS = 24 * 60 * 60 * 1000;

@@ -1,4 +1,4 @@
-import { PairLocks } from './pair-locks';
+import { PairLocks } from './pair-locks.js';
 
 /** A promise resolved from outside, to hold work open while the test looks. */
 function gate() {

@@ -1,7 +1,7 @@
-import { ensureCollections, modelOf } from '@app/platform/mongo/mongo-connection';
+import { ensureCollections, modelOf } from '#platform/mongo/mongo-connection';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Connection, Model } from 'mongoose';
-import { emptyPair, evolve, HistoryEntry, lastPackageOf, PairState } from '../domain';
+import { type Connection, Model } from 'mongoose';
+import { emptyPair, evolve, HistoryEntry, lastPackageOf, PairState } from '../domain/index.js';
 import {
   CLIENT_PAIRS_COLLECTION,
   ClientPairDocument,
@@ -23,7 +23,7 @@ import {
   PUBLISHED_AUTOBOOKS_COLLECTION,
   PublishedAutobookDocument,
   publishedAutobookSchema,
-} from './pair.schema';
+} from './pair.schema.js';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
 

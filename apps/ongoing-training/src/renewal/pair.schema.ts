@@ -1,6 +1,6 @@
-import { SessionAutobooked, SessionAutobookUpcoming, SessionAutobookVoided, TOPICS } from '@app/contracts';
+import { SessionAutobooked, SessionAutobookUpcoming, SessionAutobookVoided, TOPICS } from '#contracts';
 import { Schema } from 'mongoose';
-import type { HistoryEntry, PairState } from '../domain';
+import type { HistoryEntry, PairState } from '../domain/index.js';
 
 /**
  * A pair's history, one document per change: the decisions of the inputs that changed it (an input

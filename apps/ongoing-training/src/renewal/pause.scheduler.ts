@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { RenewalMetrics } from '../observability/renewal.metrics';
-import { Clock } from './clock';
-import { PairRepository } from './pair.repository';
-import { RenewalService } from './renewal.service';
+import { RenewalMetrics } from '../observability/renewal.metrics.js';
+import { Clock } from './clock.js';
+import { PairRepository } from './pair.repository.js';
+import { RenewalService } from './renewal.service.js';
 
 /**
  * Ends pauses whose time came (R14), within `PAUSE_CHECK_MS` of it. Nothing lives only in memory: a

@@ -1,12 +1,12 @@
-import { TOPICS } from '@app/contracts';
-import { EventPublisher, InboundConsumerHost, InboundConsumerOptions, InboundItem, KAFKA, TopicNames, inboundRoute } from '@app/platform';
+import { TOPICS } from '#contracts';
+import { EventPublisher, InboundConsumerHost, InboundConsumerOptions, InboundItem, KAFKA, TopicNames, inboundRoute } from '#platform';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
-import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from '../config';
-import { RenewalInput } from '../domain';
+import { ONGOING_TRAINING_CONFIG, type OngoingTrainingConfig } from '../config.js';
+import { RenewalInput } from '../domain/index.js';
 
-import { RenewalMetrics } from '../observability/renewal.metrics';
-import { RenewalService } from './renewal.service';
+import { RenewalMetrics } from '../observability/renewal.metrics.js';
+import { RenewalService } from './renewal.service.js';
 
 /**
  * The Kafka edge of the service: its five input topics, validated by their

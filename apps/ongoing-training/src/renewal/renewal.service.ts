@@ -1,14 +1,14 @@
-import { SessionAutobooked, TOPICS } from '@app/contracts';
-import { PermanentError } from '@app/platform';
+import { SessionAutobooked, TOPICS } from '#contracts';
+import { PermanentError } from '#platform';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Decision, HistoryEntry, PairState, PairView, RenewalInput, UnknownAutobookError, decide, emptyPair, isEventInput, pairOf, toPairView } from '../domain';
-import { RenewalMetrics } from '../observability/renewal.metrics';
-import { autobookEventId, upcomingEventId } from './autobook-id';
-import { AutobookOutbox } from './autobook.outbox';
-import { Clock } from './clock';
-import { ChangeWrite, PairRepository, StoredPair, VersionConflictError } from './pair.repository';
-import { PairLocks } from './pair-locks';
-import { OutboxEvent, pairKey } from './pair.schema';
+import { Decision, HistoryEntry, PairState, PairView, RenewalInput, UnknownAutobookError, decide, emptyPair, isEventInput, pairOf, toPairView } from '../domain/index.js';
+import { RenewalMetrics } from '../observability/renewal.metrics.js';
+import { autobookEventId, upcomingEventId } from './autobook-id.js';
+import { AutobookOutbox } from './autobook.outbox.js';
+import { Clock } from './clock.js';
+import { ChangeWrite, PairRepository, StoredPair, VersionConflictError } from './pair.repository.js';
+import { PairLocks } from './pair-locks.js';
+import { OutboxEvent, pairKey } from './pair.schema.js';
 
 const MAX_CONFLICTS = 20;
 

@@ -1,5 +1,5 @@
 // Builders of valid contract payloads for tests: override only what the test is about.
-import type { Contact } from '../primitives';
+import type { Contact } from '../primitives.js';
 import type {
   PackageBooked,
   PaymentFailed,
@@ -9,7 +9,7 @@ import type {
   SessionAutobookVoided,
   SessionCompleted,
   SessionCompletionReverted,
-} from '../events';
+} from '../events.js';
 
 export const A_CLIENT: Contact = { name: 'Cleo Client', email: 'cleo@example.com' };
 export const A_COACH: Contact = { name: 'Cody Coach', email: 'cody@example.com' };

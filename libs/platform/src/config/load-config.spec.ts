@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, env, loadConfig, printableValue } from './load-config';
+import { ConfigError, env, loadConfig, printableValue } from './load-config.js';
 
 describe('configuration errors name the variable and never print a secret', () => {
   const schema = z.object({

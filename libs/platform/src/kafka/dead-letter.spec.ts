@@ -1,7 +1,7 @@
-import { DLQ_HEADERS } from '@app/contracts';
+import { DLQ_HEADERS } from '#contracts';
 import { createHash } from 'node:crypto';
 import { KafkaMessage } from 'kafkajs';
-import { deadLetterOf, isTooLarge, letterBytes, truncatedLetter } from './dead-letter';
+import { deadLetterOf, isTooLarge, letterBytes, truncatedLetter } from './dead-letter.js';
 
 const message = (overrides: Partial<KafkaMessage> = {}): KafkaMessage =>
   ({ key: Buffer.from('client-1'), value: Buffer.from('{"a":1}'), offset: '42', timestamp: '0', attributes: 0, headers: {}, ...overrides }) as unknown as KafkaMessage;

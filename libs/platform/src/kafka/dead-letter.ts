@@ -1,4 +1,4 @@
-import { DLQ_HEADERS, DLQ_HEADER_PREFIX, FORWARDED_DLQ_HEADER_PREFIX, boundReason } from '@app/contracts';
+import { DLQ_HEADERS, DLQ_HEADER_PREFIX, FORWARDED_DLQ_HEADER_PREFIX, boundReason } from '#contracts';
 import { createHash } from 'node:crypto';
 import { IHeaders, KafkaMessage } from 'kafkajs';
 

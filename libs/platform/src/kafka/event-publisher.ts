@@ -1,6 +1,6 @@
-import { EventMap, Topic } from '@app/contracts';
+import { EventMap, Topic } from '#contracts';
 import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
-import { TopicNames } from './topic-names';
+import { TopicNames } from './topic-names.js';
 
 export interface PublishedRecord<T extends Topic> {
   topic: T;

@@ -1,5 +1,5 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InboundConsumer, InboundConsumerOptions } from './inbound-consumer';
+import { InboundConsumer, InboundConsumerOptions } from './inbound-consumer.js';
 
 /**
  * An app's Kafka edge as a Nest provider: its InboundConsumer starts once the app is up and stops

@@ -1,5 +1,5 @@
 import { KafkaMessage } from 'kafkajs';
-import { chunksOf } from './inbound-consumer';
+import { chunksOf } from './inbound-consumer.js';
 
 const message = (offset: number, bytes: number): KafkaMessage =>
   ({ key: Buffer.from('k'), value: Buffer.alloc(bytes - 1), offset: String(offset), timestamp: '0', attributes: 0, headers: {} }) as unknown as KafkaMessage;

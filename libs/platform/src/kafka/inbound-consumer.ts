@@ -1,11 +1,11 @@
-import { EventMap, ParseResult, boundReason, parseEvent } from '@app/contracts';
+import { EventMap, ParseResult, boundReason, parseEvent } from '#contracts';
 import { LoggerService } from '@nestjs/common';
-import { ConfigResourceTypes, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { backoffDelay, delay } from '../backoff';
-import { PermanentError, WaitingError, isTransient } from '../errors';
-import { deadLetterOf, isTooLarge, letterBytes, truncatedLetter } from './dead-letter';
-import { EventPublisher } from './event-publisher';
-import { TopicNames } from './topic-names';
+import kafkajs, { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { backoffDelay, delay } from '../backoff.js';
+import { PermanentError, WaitingError, isTransient } from '../errors.js';
+import { deadLetterOf, isTooLarge, letterBytes, truncatedLetter } from './dead-letter.js';
+import { EventPublisher } from './event-publisher.js';
+import { TopicNames } from './topic-names.js';
 
 /** Where a message came from: what logs and dead letters need to find it again. */
 export interface MessageMeta {
@@ -353,7 +353,7 @@ export class InboundConsumer {
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
-      const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: dlq, configNames: ['max.message.bytes'] }] });
+      const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: dlq, configNames: ['max.message.bytes'] }] });
       const maxBytes = Number(resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
       const { topics } = await admin.fetchTopicMetadata({ topics: [dlq] });
       const partitions = topics[0]?.partitions.length ?? 0;

@@ -1,9 +1,9 @@
-import { Topic } from '@app/contracts';
+import { Topic } from '#contracts';
 import { Logger, Provider } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
-import { EventPublisher } from './event-publisher';
-import { createKafkaClient, ensureTopics } from './kafka-client';
-import { TopicNames } from './topic-names';
+import { EventPublisher } from './event-publisher.js';
+import { createKafkaClient, ensureTopics } from './kafka-client.js';
+import { TopicNames } from './topic-names.js';
 
 export const KAFKA = Symbol('KAFKA');
 

@@ -1,4 +1,4 @@
-import { TOPICS, Topic, dlqTopic } from '@app/contracts';
+import { TOPICS, Topic, dlqTopic } from '#contracts';
 
 /**
  * The real topic names under a prefix (empty in production). Test runs use their own prefix so that

@@ -1,4 +1,4 @@
-import mongoose, { Connection, Model, Schema } from 'mongoose';
+import mongoose, { type Connection, Model, Schema } from 'mongoose';
 
 /**
  * One mongoose connection per app. Writes are single-document and conditional (no multi-document

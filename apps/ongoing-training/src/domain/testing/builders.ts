@@ -1,5 +1,5 @@
 // Test data for the domain specs. Plain functions, no test-runner globals, so it compiles with the app.
-import type { Contact, Money, PackageBooked, PaymentFailed, PaymentSucceeded, SessionAutobooked, SessionCompleted, SessionCompletionReverted } from '@app/contracts';
+import type { Contact, Money, PackageBooked, PaymentFailed, PaymentSucceeded, SessionAutobooked, SessionCompleted, SessionCompletionReverted } from '#contracts';
 import {
   A_CLIENT,
   A_COACH,
@@ -8,9 +8,9 @@ import {
   aPaymentSucceeded,
   aSessionCompleted,
   aSessionCompletionReverted,
-} from '@app/contracts/testing/builders';
-import type { Decision, HistoryEntry, IgnoredReason, NoAutobookReason } from '../decision';
-import type { PairState } from '../pair-state';
+} from '#contracts/testing/builders';
+import type { Decision, HistoryEntry, IgnoredReason, NoAutobookReason } from '../decision.js';
+import type { PairState } from '../pair-state.js';
 import type {
   CompletionRevertedInput,
   EnrollmentInput,
@@ -20,8 +20,8 @@ import type {
   RenewalInput,
   ResumeInput,
   SessionCompletedInput,
-} from '../renewal-input';
-import { decide, DecideContext } from '../renewal-policy';
+} from '../renewal-input.js';
+import { decide, DecideContext } from '../renewal-policy.js';
 
 export const CLIENT_ID = 'client-1';
 export const COACH_ID = 'coach-1';
