@@ -1,34 +1,48 @@
-import { EventPublisher, HealthController, METRICS_REGISTRY, consumerLivenessProvider, metricsServerProvider, READINESS_CHECKS, ReadinessCheck, connectMongo, kafkaProviders, pingMongo } from '#platform';
-import { DynamicModule, Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { type Connection } from 'mongoose';
+import { HealthModule, KafkaModule, METRICS_REGISTRY, MongoModule, metricsServerProvider } from '#platform';
+import { DynamicModule, Module } from '@nestjs/common';
 import { NOTIFIER_CONFIG, NotifierConfig } from './config.js';
 import { AutobookLookup } from './delivery/autobook-lookup.js';
 import { AutobookRepository } from './delivery/autobook.repository.js';
-import { DeliveryRepository, NOTIFIER_MONGO } from './delivery/delivery.repository.js';
+import { DeliveryRepository } from './delivery/delivery.repository.js';
 import { Mailer } from './delivery/mailer.js';
-import { NOTIFIER_TOPICS, NotificationConsumer, NotifierKafka, PaymentFailedConsumer } from './delivery/notification.consumer.js';
+import { NOTIFICATIONS, NotificationEventsController, PAYMENTS, PAYMENT_FAILED_GROUP_SUFFIX } from './delivery/notification-events.controller.js';
 import { NotificationService } from './delivery/notification.service.js';
 import { EmailRenderer } from './mail/email-renderer.js';
 import { PreviewController } from './mail/preview.controller.js';
 import { NotifierMetrics } from './observability/notifier.metrics.js';
 
+/**
+ * The notifier: the emails of the autobooks, heads-ups, voids and failed payments, each sent once per
+ * event and recipient (the delivery ledger in MongoDB), rendered from the templates, sent over SMTP.
+ */
 @Module({})
-export class NotifierModule implements OnApplicationShutdown {
-  constructor(
-    @Inject(NOTIFIER_MONGO) private readonly mongo: Connection,
-    private readonly publisher: EventPublisher,
-  ) {}
-
+export class NotifierModule {
   static forRoot(config: NotifierConfig): DynamicModule {
+    // One event at a time per partition (its emails side by side), partitions side by side. Emails in
+    // flight are bounded by the SMTP pool (Mailer).
+    const consumer = { chunkSize: 1, partitionsConsumedConcurrently: 4, observer: NotifierMetrics };
     return {
       module: NotifierModule,
-      controllers: [HealthController, ...(config.EMAIL_PREVIEW ? [PreviewController] : [])],
+      imports: [
+        KafkaModule.forRoot({
+          clientId: config.KAFKA_CLIENT_ID,
+          brokers: config.KAFKA_BROKERS,
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          partitions: config.KAFKA_TOPIC_PARTITIONS,
+          produces: [],
+          consumers: [
+            { id: NOTIFICATIONS, groupId: config.KAFKA_GROUP_ID, ...consumer },
+            { id: PAYMENTS, groupId: `${config.KAFKA_GROUP_ID}${PAYMENT_FAILED_GROUP_SUFFIX}`, ...consumer },
+          ],
+        }),
+        MongoModule.forRoot({ uri: config.MONGODB_URI }),
+        HealthModule.forRoot({ consumerStallMs: config.CONSUMER_STALL_MS }),
+      ],
+      controllers: [NotificationEventsController, ...(config.EMAIL_PREVIEW ? [PreviewController] : [])],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
-        ...kafkaProviders(NOTIFIER_CONFIG, { uses: [...NOTIFIER_TOPICS], consumes: [...NOTIFIER_TOPICS] }),
-        { provide: NOTIFIER_MONGO, useFactory: () => connectMongo(config.MONGODB_URI) },
-        repositoryProvider(DeliveryRepository),
-        repositoryProvider(AutobookRepository),
+        DeliveryRepository,
+        AutobookRepository,
         { provide: AutobookLookup, inject: [AutobookRepository], useFactory: (autobooks: AutobookRepository) => new AutobookLookup(config, autobooks) },
         // Templates are read and compiled once, here: a broken template stops the boot, not an email.
         { provide: EmailRenderer, useFactory: () => new EmailRenderer() },
@@ -37,37 +51,7 @@ export class NotifierModule implements OnApplicationShutdown {
         { provide: METRICS_REGISTRY, inject: [NotifierMetrics], useFactory: (m: NotifierMetrics) => m.registry },
         metricsServerProvider(config.METRICS_PORT),
         NotificationService,
-        NotifierKafka,
-        NotificationConsumer,
-        PaymentFailedConsumer,
-        {
-          provide: READINESS_CHECKS,
-          inject: [NOTIFIER_MONGO, NotificationConsumer, PaymentFailedConsumer, EventPublisher],
-          useFactory: (mongo: Connection, consumer: NotificationConsumer, payments: PaymentFailedConsumer, publisher: EventPublisher): ReadinessCheck[] => [
-            { name: 'mongodb', check: () => pingMongo(mongo) },
-            { name: 'kafka', check: () => consumer.healthy && payments.healthy && publisher.isConnected },
-          ],
-        },
-        consumerLivenessProvider([NotificationConsumer, PaymentFailedConsumer], config.CONSUMER_STALL_MS),
       ],
     };
   }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.publisher.disconnect().catch(() => undefined);
-    await this.mongo.close().catch(() => undefined);
-  }
-}
-
-/** A repository whose collections and indexes exist before anything uses it. */
-function repositoryProvider<T extends { ensureIndexes(): Promise<void> }>(type: new (connection: Connection) => T): Provider {
-  return {
-    provide: type,
-    inject: [NOTIFIER_MONGO],
-    useFactory: async (connection: Connection) => {
-      const repository = new type(connection);
-      await repository.ensureIndexes();
-      return repository;
-    },
-  };
 }

@@ -35,4 +35,5 @@ export const HTTP_ERROR_CODES = [
   'NOT_ENROLLED',
   'RATE_LIMITED',
   'UNAVAILABLE',
+  'INTERNAL',
 ] as const;

@@ -4,6 +4,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { ConfigError } from './config/load-config.js';
+import { ErrorsFilter } from './http/errors.filter.js';
+import { KafkaServers } from './kafka/kafka.module.js';
 import { createLogger } from './logging/logger.js';
 
 interface AppConfig {
@@ -29,7 +31,11 @@ export function secureHttp(app: NestExpressApplication): void {
 
 /**
  * Starts an app: configuration validated first (a wrong variable stops it with exit 78 and a message
- * that names it, never a secret), JSON logs, graceful shutdown on SIGTERM/SIGINT, HTTP on HTTP_PORT.
+ * that names it, never a secret), JSON logs, graceful shutdown on SIGTERM/SIGINT. A hybrid application:
+ * each Kafka consumer group of the app (KafkaModule) is connected as a microservice sharing the app's
+ * error filter, the app is initialised (its providers' start-up hooks run: pairs restored, outbox
+ * recovered), then the consumers start, then HTTP listens on HTTP_PORT. On shutdown the consumers leave
+ * their groups first, then the producer and the database connection close.
  */
 export function bootstrapApp<C extends AppConfig>(name: string, loadConfig: () => C, module: (config: C) => DynamicModule, describe: (config: C) => object): void {
   const start = async () => {
@@ -46,7 +52,11 @@ export function bootstrapApp<C extends AppConfig>(name: string, loadConfig: () =
     const logger = createLogger(config.LOG_LEVEL, config.LOG_FORMAT);
     const app = await NestFactory.create<NestExpressApplication>(module(config), { logger, bufferLogs: true });
     secureHttp(app);
+    app.useGlobalFilters(new ErrorsFilter());
     app.enableShutdownHooks();
+    for (const strategy of app.get(KafkaServers).all) app.connectMicroservice({ strategy }, { inheritAppConfig: true });
+    await app.init();
+    await app.startAllMicroservices();
     await app.listen(config.HTTP_PORT, '0.0.0.0');
     logger.log({ message: `${name} started`, httpPort: config.HTTP_PORT, metricsPort: config.METRICS_PORT, ...describe(config) }, 'Main');
   };

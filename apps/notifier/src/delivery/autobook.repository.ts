@@ -1,17 +1,23 @@
 import { SessionAutobooked } from '#contracts';
 import { ensureCollections, modelOf } from '#platform/mongo/mongo-connection';
-import { Inject, Injectable } from '@nestjs/common';
+import { MONGO_CONNECTION } from '#platform/mongo/mongo.module';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { type Connection, Model } from 'mongoose';
 import { AUTOBOOKS_COLLECTION, AutobookDocument, autobookSchema } from './autobook.schema.js';
-import { NOTIFIER_MONGO, duplicatesIn } from './delivery.repository.js';
+import { duplicatesIn } from './delivery.repository.js';
 
 /** The autobooks the notifier has seen, by eventId: one insert each (a replay's is refused by `_id`). */
 @Injectable()
-export class AutobookRepository {
+export class AutobookRepository implements OnModuleInit {
   private readonly autobooks: Model<AutobookDocument>;
 
-  constructor(@Inject(NOTIFIER_MONGO) connection: Connection) {
+  constructor(@Inject(MONGO_CONNECTION) connection: Connection) {
     this.autobooks = modelOf<AutobookDocument>(connection, AUTOBOOKS_COLLECTION, autobookSchema);
+  }
+
+  /** Before anything is consumed: the collection and its indexes exist. */
+  onModuleInit(): Promise<void> {
+    return this.ensureIndexes();
   }
 
   async ensureIndexes(): Promise<void> {

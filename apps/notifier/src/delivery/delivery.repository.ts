@@ -1,5 +1,6 @@
 import { ensureCollections, modelOf } from '#platform/mongo/mongo-connection';
-import { Inject, Injectable } from '@nestjs/common';
+import { MONGO_CONNECTION } from '#platform/mongo/mongo.module';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { type Connection, Model } from 'mongoose';
 import {
   ClaimDocument,
@@ -17,7 +18,6 @@ import {
 } from './delivery.schema.js';
 import { Notification, NotificationKind, notificationKey } from '../mail/notification.js';
 
-export const NOTIFIER_MONGO = Symbol('NOTIFIER_MONGO');
 
 /** What a claim found: the email is this sender's to send, was sent, was given up on, or is another's now. */
 export type ClaimResult = 'claimed' | 'already-sent' | 'busy' | { failed: string };
@@ -41,13 +41,18 @@ const PAGE = 500;
  * that keeps the usual path independent of the ledger's size.
  */
 @Injectable()
-export class DeliveryRepository {
+export class DeliveryRepository implements OnModuleInit {
   private readonly claims: Model<ClaimDocument>;
   private readonly outcomes: Model<OutcomeDocument>;
 
-  constructor(@Inject(NOTIFIER_MONGO) connection: Connection) {
+  constructor(@Inject(MONGO_CONNECTION) connection: Connection) {
     this.claims = modelOf<ClaimDocument>(connection, DELIVERIES_COLLECTION, claimSchema);
     this.outcomes = modelOf<OutcomeDocument>(connection, OUTCOMES_COLLECTION, outcomeSchema);
+  }
+
+  /** Before anything is consumed: the collections and their indexes exist. */
+  onModuleInit(): Promise<void> {
+    return this.ensureIndexes();
   }
 
   async ensureIndexes(): Promise<void> {

@@ -1,9 +1,13 @@
+import { type ConsumerObserver, WaitingError, isTransient } from '#platform';
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The notifier's Prometheus metrics, on its own registry (served on `/metrics` of METRICS_PORT). */
+/**
+ * The notifier's Prometheus metrics, on its own registry (served on `/metrics` of METRICS_PORT); it is also
+ * told what the Kafka consumers do.
+ */
 @Injectable()
-export class NotifierMetrics {
+export class NotifierMetrics implements ConsumerObserver {
   readonly registry = new Registry();
 
   readonly emailsSent = new Counter({
@@ -68,5 +72,21 @@ export class NotifierMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  deadLettered(): void {
+    this.deadLetters.inc();
+  }
+
+  deadLetterFailed(): void {
+    this.deadLetterFailures.inc();
+  }
+
+  deadLetterTruncated(): void {
+    this.deadLettersTruncated.inc();
+  }
+
+  retrying(topic: string, error: unknown): void {
+    this.retries.inc({ topic, kind: error instanceof WaitingError ? 'waiting' : isTransient(error) ? 'transient' : 'unexpected' });
   }
 }

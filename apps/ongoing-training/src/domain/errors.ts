@@ -1,6 +1,8 @@
-/** A rule of the domain refused the request. The HTTP edge maps `code` to its answer. */
-export abstract class DomainError extends Error {
-  abstract readonly code: string;
+import { CodedError } from '#platform/errors';
+
+/** A rule of the domain refused the request: 409 Conflict, with the rule's code. */
+export abstract class DomainError extends CodedError {
+  readonly status = 409;
 }
 
 /** R1: Ongoing Training can be turned on only once a package with that coach is known. */

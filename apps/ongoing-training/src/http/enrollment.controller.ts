@@ -1,7 +1,7 @@
 import { MAX_PAUSE_MS, describeIssues, enrollmentRequestSchema, pathIdSchema, pauseRequestSchema } from '#contracts';
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Put, Query, UseGuards } from '@nestjs/common';
 import { toPairView } from '../domain/index.js';
-import { HistoryPage, InvalidCursorError, PairRepository } from '../renewal/pair.repository.js';
+import { PairRepository } from '../renewal/pair.repository.js';
 import { Clock } from '../renewal/clock.js';
 import { RenewalService } from '../renewal/renewal.service.js';
 import { CurrentCaller, JwtAuthGuard, assertCanRead, assertCanWrite } from './auth.js';
@@ -90,13 +90,7 @@ export class EnrollmentController {
     if (rawBefore !== undefined && typeof rawBefore !== 'string') {
       throw new BadRequestException({ code: 'INVALID_PARAMETER', message: 'before must be given once' });
     }
-    let page: HistoryPage | null;
-    try {
-      page = await this.pairs.history(clientId, coachId, limit, rawBefore);
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw new BadRequestException({ code: error.code, message: error.message });
-      throw error;
-    }
+    const page = await this.pairs.history(clientId, coachId, limit, rawBefore);
     if (page === null) throw new NotFoundException({ code: 'NOT_FOUND', message: 'nothing is known about this pair' });
     return { clientId, coachId, entries: page.entries, next: page.next };
   }

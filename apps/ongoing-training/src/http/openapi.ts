@@ -268,6 +268,7 @@ const ERROR_MESSAGES: Record<HttpErrorCode, string> = {
   AUTO_RENEWAL_NOT_OFFERED: 'the last package p7 of client c1 with coach k1 does not offer auto-renewal',
   NOT_ENROLLED: 'client c1 does not have Ongoing Training on with coach k1: there is nothing to pause',
   UNAVAILABLE: 'the service could not complete the request; try again',
+  INTERNAL: 'the service failed to complete the request',
   RATE_LIMITED: 'too many requests: at most 30 a minute; try again in 42 s',
 };
 
@@ -279,7 +280,8 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'A rule of Ongoing Training refuses the change.',
   413: 'The body is larger than the API reads (100 KB).',
   429: 'This subject (the token\'s sub, or the address without a valid token) sent more than its share: RATE_LIMIT_READS_PER_MINUTE reads (GET, default 600) or RATE_LIMIT_WRITES_PER_MINUTE writes (default 30) a minute. Retry-After says when to try again.',
-  503: 'A dependency (MongoDB, Kafka) failed; try again.',
+  500: 'The service failed; the body says nothing more (the failure is logged).',
+  503: 'A dependency (MongoDB, Kafka) is away or another writer came first; try again.',
 };
 
 /** An error response whose `code` is one of `codes`, with an example of each. */
@@ -303,7 +305,7 @@ const AUTH_ERRORS = {
   }),
   403: errorResponse(403, ['FORBIDDEN']),
 };
-const UNAVAILABLE = { 503: errorResponse(503, ['UNAVAILABLE']) };
+const SERVER_ERRORS = { 500: errorResponse(500, ['INTERNAL']), 503: errorResponse(503, ['UNAVAILABLE']) };
 const RATE_LIMITED = {
   429: {
     ...errorResponse(429, ['RATE_LIMITED']),
@@ -354,7 +356,7 @@ export function buildOpenApiDocument(): object {
             400: errorResponse(400, ['INVALID_PARAMETER'], { INVALID_PARAMETER: 'clientId is empty or longer than 200 characters.' }),
             ...AUTH_ERRORS,
             ...RATE_LIMITED,
-            ...UNAVAILABLE,
+            ...SERVER_ERRORS,
           },
         },
       },
@@ -383,7 +385,7 @@ export function buildOpenApiDocument(): object {
               PACKAGE_REQUIRED: 'turning it on or off before any package with that coach is known (R1).',
               AUTO_RENEWAL_NOT_OFFERED: 'turning it on while the last package does not offer auto-renewal (R6).',
             }),
-            ...UNAVAILABLE,
+            ...SERVER_ERRORS,
           },
         },
       },
@@ -409,7 +411,7 @@ export function buildOpenApiDocument(): object {
             409: errorResponse(409, ['NOT_ENROLLED'], { NOT_ENROLLED: 'Ongoing Training is not on for this pair.' }),
             ...RATE_LIMITED,
             413: errorResponse(413, ['INVALID_BODY'], { INVALID_BODY: 'the body is larger than 100 KB.' }),
-            ...UNAVAILABLE,
+            ...SERVER_ERRORS,
           },
         },
         delete: {
@@ -424,7 +426,7 @@ export function buildOpenApiDocument(): object {
             ...AUTH_ERRORS,
             409: errorResponse(409, ['NOT_ENROLLED'], { NOT_ENROLLED: 'no package is known for this pair: it has no switch to pause.' }),
             ...RATE_LIMITED,
-            ...UNAVAILABLE,
+            ...SERVER_ERRORS,
           },
         },
       },
@@ -459,7 +461,7 @@ export function buildOpenApiDocument(): object {
             ...AUTH_ERRORS,
             ...RATE_LIMITED,
             404: errorResponse(404, ['NOT_FOUND'], { NOT_FOUND: 'no input of this pair was ever applied.' }),
-            ...UNAVAILABLE,
+            ...SERVER_ERRORS,
           },
         },
       },

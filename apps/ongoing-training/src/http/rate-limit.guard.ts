@@ -1,42 +1,46 @@
-import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
-import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, ThrottlerLimitDetail, type ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
+import { CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { Reflector } from '@nestjs/core';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { ONGOING_TRAINING_CONFIG, type OngoingTrainingConfig } from '../config.js';
 import { TokenVerifier } from './token-verifier.js';
 
-/** The two shares of the HTTP contract: reads (GET, HEAD) and writes (everything else). */
-export const RATE_LIMITS = { READS: 'reads', WRITES: 'writes' } as const;
+const WINDOW_SECONDS = 60;
 
-export const isRead = (context: ExecutionContext) => ['GET', 'HEAD'].includes(context.switchToHttp().getRequest<Request>().method);
+export const isRead = (request: Request) => ['GET', 'HEAD'].includes(request.method);
 
 /**
- * @nestjs/throttler's guard, counted per subject as the contract says: a valid token's `sub`, or the
- * address when there is none (a forged or expired token counts against its address, so a flood of bad
- * tokens is limited too). One count per subject across all routes, and a 429 `RATE_LIMITED` with
- * `Retry-After` in seconds.
+ * The API's rate limits, as the contract says: per subject (a valid token's `sub`, or the address when
+ * there is none, so that a flood of forged or expired tokens is limited too), reads (GET, HEAD) and
+ * writes counted apart, RATE_LIMIT_READS_PER_MINUTE and RATE_LIMIT_WRITES_PER_MINUTE over a minute
+ * across all routes; past it, 429 `RATE_LIMITED` with `Retry-After` in seconds. Counted in memory by
+ * rate-limiter-flexible (fixed windows; a subject's count is dropped when its window ends).
  */
 @Injectable()
-export class RateLimitGuard extends ThrottlerGuard {
+export class RateLimitGuard implements CanActivate {
+  private readonly reads: RateLimiterMemory;
+  private readonly writes: RateLimiterMemory;
+
   constructor(
-    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
-    @InjectThrottlerStorage() storage: ThrottlerStorage,
-    reflector: Reflector,
+    @Inject(ONGOING_TRAINING_CONFIG) config: Pick<OngoingTrainingConfig, 'RATE_LIMIT_READS_PER_MINUTE' | 'RATE_LIMIT_WRITES_PER_MINUTE'>,
     private readonly tokens: TokenVerifier,
   ) {
-    super(options, storage, reflector);
+    this.reads = new RateLimiterMemory({ points: config.RATE_LIMIT_READS_PER_MINUTE, duration: WINDOW_SECONDS });
+    this.writes = new RateLimiterMemory({ points: config.RATE_LIMIT_WRITES_PER_MINUTE, duration: WINDOW_SECONDS });
   }
 
-  protected override async getTracker(req: Request): Promise<string> {
-    const token = this.tokens.check(req.headers.authorization);
-    return token.ok ? `sub:${token.caller.sub}` : `address:${await super.getTracker(req)}`;
-  }
-
-  protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
-    return `${name}:${tracker}`;
-  }
-
-  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(Math.max(1, detail.timeToBlockExpire)));
-    throw new HttpException({ code: 'RATE_LIMITED', message: `too many requests: at most ${detail.limit} a minute; try again in ${Math.max(1, detail.timeToBlockExpire)} s` }, HttpStatus.TOO_MANY_REQUESTS);
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Request>();
+    const limiter = isRead(request) ? this.reads : this.writes;
+    const token = this.tokens.check(request.headers.authorization);
+    const subject = token.ok ? `sub:${token.caller.sub}` : `address:${request.ip}`;
+    try {
+      await limiter.consume(subject);
+      return true;
+    } catch (refusal) {
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+      context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(seconds));
+      throw new HttpException({ code: 'RATE_LIMITED', message: `too many requests: at most ${limiter.points} a minute; try again in ${seconds} s` }, HttpStatus.TOO_MANY_REQUESTS);
+    }
   }
 }

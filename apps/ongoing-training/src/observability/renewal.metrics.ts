@@ -1,9 +1,13 @@
+import type { ConsumerObserver } from '#platform';
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The service's Prometheus metrics, on its own registry (served on `/metrics` of METRICS_PORT). */
+/**
+ * The service's Prometheus metrics, on its own registry (served on `/metrics` of METRICS_PORT); it is also
+ * told what the Kafka consumer does.
+ */
 @Injectable()
-export class RenewalMetrics {
+export class RenewalMetrics implements ConsumerObserver {
   readonly registry = new Registry();
 
   readonly inputsApplied = new Counter({
@@ -121,5 +125,25 @@ export class RenewalMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  applied(topic: string, _count: number, seconds: number): void {
+    this.applySeconds.observe({ topic }, seconds);
+  }
+
+  deadLettered(topic: string): void {
+    this.deadLetters.inc({ topic });
+  }
+
+  retrying(topic: string): void {
+    this.retries.inc({ topic });
+  }
+
+  deadLetterFailed(topic: string): void {
+    this.deadLetterFailures.inc({ topic });
+  }
+
+  deadLetterTruncated(topic: string): void {
+    this.deadLettersTruncated.inc({ topic });
   }
 }

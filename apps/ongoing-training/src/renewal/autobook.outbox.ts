@@ -1,6 +1,7 @@
 import { TOPICS } from '#contracts';
 import { EventPublisher } from '#platform';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ONGOING_TRAINING_CONFIG, type OngoingTrainingConfig } from '../config.js';
 import { RenewalMetrics } from '../observability/renewal.metrics.js';
 import { PairRepository } from './pair.repository.js';
 import { OutboxEvent } from './pair.schema.js';
@@ -23,16 +24,15 @@ export class AutobookOutbox implements OnApplicationBootstrap, OnApplicationShut
   private recording: Promise<void> | null = null;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
-  private retryMs = 5000;
+  private readonly retryMs: number;
 
   constructor(
     private readonly pairs: PairRepository,
     private readonly publisher: EventPublisher,
     private readonly metrics: RenewalMetrics,
-  ) {}
-
-  configure(retryMs: number): void {
-    this.retryMs = retryMs;
+    @Inject(ONGOING_TRAINING_CONFIG) config: Pick<OngoingTrainingConfig, 'OUTBOX_RETRY_MS'>,
+  ) {
+    this.retryMs = config.OUTBOX_RETRY_MS;
   }
 
   onApplicationBootstrap(): void {

@@ -1,5 +1,7 @@
 import { ensureCollections, modelOf } from '#platform/mongo/mongo-connection';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CodedError, TransientError } from '#platform/errors';
+import { MONGO_CONNECTION } from '#platform/mongo/mongo.module';
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { type Connection, Model } from 'mongoose';
 import { emptyPair, evolve, HistoryEntry, lastPackageOf, PairState } from '../domain/index.js';
 import {
@@ -25,10 +27,9 @@ import {
   publishedAutobookSchema,
 } from './pair.schema.js';
 
-export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
 
 /** Another writer took the pair's next change first: read again and re-decide. */
-export class VersionConflictError extends Error {
+export class VersionConflictError extends TransientError {
   override name = 'VersionConflictError';
 }
 
@@ -76,8 +77,11 @@ const isDuplicateKey = (error: unknown) => (error as { code?: number }).code ===
  * this process remembers what it writes. A pair it does not hold is read by key, or, while consuming,
  * taken to be new: the insert of its first change then fails if it exists after all, and it is read.
  */
+/** Bytes of pair state the repository may hold in memory (PAIR_CACHE_MB). */
+export const PAIR_CACHE_BYTES = Symbol('PAIR_CACHE_BYTES');
+
 @Injectable()
-export class PairRepository {
+export class PairRepository implements OnModuleInit {
   private readonly logger = new Logger(PairRepository.name);
   private readonly changes: Model<PairChangeDocument>;
   private readonly clientPairs: Model<ClientPairDocument>;
@@ -89,12 +93,22 @@ export class PairRepository {
 
   constructor(
     @Inject(MONGO_CONNECTION) private readonly connection: Connection,
-    cacheBytes = 48 * 1024 * 1024,
+    @Optional() @Inject(PAIR_CACHE_BYTES) cacheBytes: number = 48 * 1024 * 1024,
   ) {
     this.changes = modelOf<PairChangeDocument>(connection, PAIR_CHANGES_COLLECTION, pairChangeSchema);
     this.clientPairs = modelOf<ClientPairDocument>(connection, CLIENT_PAIRS_COLLECTION, clientPairSchema);
     this.published = modelOf<PublishedAutobookDocument>(connection, PUBLISHED_AUTOBOOKS_COLLECTION, publishedAutobookSchema);
     this.cache = new PairCache(cacheBytes);
+  }
+
+  /**
+   * Before anything is consumed: the collections and indexes exist, pairs stored by the earlier release
+   * are carried over (once), and the pass that reads every pair back into memory has begun.
+   */
+  async onModuleInit(): Promise<void> {
+    await this.ensureIndexes();
+    await this.migrateLegacy();
+    void this.restore();
   }
 
   async ensureIndexes(): Promise<void> {
@@ -482,8 +496,9 @@ function encodeCursor(version: number, index: number): string {
 }
 
 /** A cursor from `next`; anything else is refused as an invalid parameter. */
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends CodedError {
   readonly code = 'INVALID_PARAMETER';
+  readonly status = 400;
   override name = 'InvalidCursorError';
 }
 

@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ONGOING_TRAINING_CONFIG, type OngoingTrainingConfig } from '../config.js';
 import { RenewalMetrics } from '../observability/renewal.metrics.js';
 import { Clock } from './clock.js';
 import { PairRepository } from './pair.repository.js';
@@ -20,17 +21,16 @@ export class PauseScheduler implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(PauseScheduler.name);
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private everyMs = 15000;
+  private readonly everyMs: number;
 
   constructor(
     private readonly renewals: RenewalService,
     private readonly pairs: PairRepository,
     private readonly clock: Clock,
     private readonly metrics: RenewalMetrics,
-  ) {}
-
-  configure(everyMs: number): void {
-    this.everyMs = everyMs;
+    @Inject(ONGOING_TRAINING_CONFIG) config: Pick<OngoingTrainingConfig, 'PAUSE_CHECK_MS'>,
+  ) {
+    this.everyMs = config.PAUSE_CHECK_MS;
   }
 
   onApplicationBootstrap(): void {

@@ -1,6 +1,6 @@
 import { SessionAutobooked, TOPICS } from '#contracts';
 import { PermanentError } from '#platform';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Decision, HistoryEntry, PairState, PairView, RenewalInput, UnknownAutobookError, decide, emptyPair, isEventInput, pairOf, toPairView } from '../domain/index.js';
 import { RenewalMetrics } from '../observability/renewal.metrics.js';
 import { autobookEventId, upcomingEventId } from './autobook-id.js';
@@ -33,7 +33,7 @@ export interface AppliedPair {
  * read and decided again; then the new autobooks are published.
  */
 @Injectable()
-export class RenewalService implements OnApplicationBootstrap {
+export class RenewalService {
   private readonly logger = new Logger(RenewalService.name);
   private readonly locks = new PairLocks();
 
@@ -43,11 +43,6 @@ export class RenewalService implements OnApplicationBootstrap {
     private readonly clock: Clock,
     private readonly metrics: RenewalMetrics,
   ) {}
-
-  /** Pairs stored before this start are read once, before the first input is applied. */
-  onApplicationBootstrap(): void {
-    void this.pairs.restore();
-  }
 
   /**
    * Applies inputs (in order within each pair) and resolves once their effects are durable and their

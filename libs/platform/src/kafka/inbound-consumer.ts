@@ -152,8 +152,19 @@ export class InboundConsumer {
   }
 
   async start(): Promise<void> {
-    // The DLQ topics' limits are read before the first message, off the path of a failing partition.
-    for (const topic of this.routes.keys()) await this.limitsOf(`${topic}.dlq`);
+    // The DLQ topics' limits are read before the first message, off the path of a failing partition. A
+    // topic created a moment ago may not be known yet to the broker that answers: asked again shortly.
+    for (const topic of this.routes.keys()) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.limitsOf(`${topic}.dlq`);
+          break;
+        } catch (error) {
+          if (attempt >= 10 || !isTransient(error)) throw error;
+          await delay(backoffDelay(attempt));
+        }
+      }
+    }
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.routes.keys()], fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;

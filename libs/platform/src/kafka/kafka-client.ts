@@ -1,4 +1,4 @@
-import { Kafka, logLevel as KafkaLogLevel, LogEntry } from 'kafkajs';
+import { type Admin, Kafka, logLevel as KafkaLogLevel, LogEntry } from 'kafkajs';
 import { LoggerService } from '@nestjs/common';
 
 export interface KafkaClientOptions {
@@ -27,6 +27,22 @@ export function createKafkaClient({ clientId, brokers, logger }: KafkaClientOpti
   });
 }
 
+/** Whether every topic is listed and has its leaders, asked a few times over about 5 s. */
+async function settled(admin: Admin, topics: string[]): Promise<boolean> {
+  for (let attempt = 1; attempt <= 20; attempt++) {
+    const existing = new Set(await admin.listTopics().catch(() => [] as string[]));
+    if (topics.every((t) => existing.has(t))) {
+      const ready = await admin.fetchTopicMetadata({ topics }).then(
+        (metadata) => metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
+        () => false,
+      );
+      if (ready) return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
+
 /** Creates the topics that are missing (the brokers do not auto-create them). */
 export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions: number): Promise<void> {
   const admin = kafka.admin();
@@ -40,9 +56,9 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
       topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor: -1 })),
     });
   } catch (error) {
-    // Another instance may have created them at the same moment: fine once they all exist.
-    const existing = new Set(await admin.listTopics().catch(() => [] as string[]));
-    if (!topics.every((t) => existing.has(t))) throw error;
+    // Another instance may have created them at the same moment, or the broker that answered does not
+    // know of them yet (the controller has them): fine once they all exist and have leaders.
+    if (!(await settled(admin, topics))) throw error;
   } finally {
     await admin.disconnect();
   }
