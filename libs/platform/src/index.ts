@@ -10,5 +10,6 @@ export * from './kafka/inbound-consumer.host.js';
 export * from './mongo/mongo-connection.js';
 export * from './http/health.controller.js';
 export * from './http/metrics.server.js';
+export * from './http/escape-html.js';
 export * from './kafka/dead-letter.js';
 export * from './kafka/kafka.providers.js';
