@@ -103,11 +103,22 @@ function walk(dir: string, files: string[] = []): string[] {
   return files;
 }
 
+/** The newest modification time of the files under `dir`. */
+function newestIn(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestIn(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
 /** Why a build is needed (a sentence), or null when dist/ is newer than every source. */
 function buildNeeded(): string | null {
   const missing = Object.values(APP_ENTRIES).find((f) => !fs.existsSync(f));
   if (missing) return `${rel(missing)} is missing`;
-  const built = Math.min(...Object.values(APP_ENTRIES).map((f) => fs.statSync(f).mtimeMs));
+  // When the last build wrote (tsc -b leaves the files of an unchanged project as they were).
+  const built = newestIn(path.join(ROOT, 'dist'));
   const sources = [...walk(path.join(ROOT, 'apps')), ...walk(path.join(ROOT, 'libs')), path.join(ROOT, 'nest-cli.json'), path.join(ROOT, 'tsconfig.json')];
   const newer = sources.filter((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs > built);
   if (newer.length) return `${rel(newer[0])}${newer.length > 1 ? ` and ${newer.length - 1} more source file(s) are` : ' is'} newer than the build`;
