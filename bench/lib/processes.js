@@ -5,12 +5,10 @@
 const { fork, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { StopWaiting, waitFor } = require('./build');
+const { APP_ENTRIES, StopWaiting, appArgs, waitFor } = require('./build');
 const { cpuSecondsOf, freePort, memoryOf } = require('./util');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-const { APP_ENTRIES, appArgs } = require('./build');
 
 /** Every child still running, so that an interrupted bench can stop them. */
 const running = new Set();
