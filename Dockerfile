@@ -10,12 +10,12 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json tsconfig.build.base.json nest-cli.json ./
+COPY tsconfig.json tsconfig.build.apps.json tsconfig.build.base.json nest-cli.json ./
 COPY libs ./libs
 COPY apps ./apps
-# The build compiles the libs and both apps (dist/libs, dist/apps/<app>) and copies the notifier's
-# email templates beside its code.
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# The build compiles the libs the apps use and both apps (dist/libs, dist/apps/<app>) and copies the
+# notifier's email templates beside its code; the tools (libs/testing, the demo) are not built.
+RUN npm run build:apps && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production

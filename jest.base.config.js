@@ -1,5 +1,5 @@
 // Shared by the three suites: TypeScript as ES modules through ts-jest (run with
-// --experimental-vm-modules, as Nest ships ES modules only), and the `#contracts`/`#platform`
+// --experimental-vm-modules, as Nest ships ES modules only), and the `#contracts`/`#platform`/`#testing`
 // imports of package.json mapped to their sources.
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +14,8 @@ export default {
     '^#contracts/(.*)$': '<rootDir>/libs/contracts/src/$1',
     '^#platform$': '<rootDir>/libs/platform/src/index.ts',
     '^#platform/(.*)$': '<rootDir>/libs/platform/src/$1',
+    '^#testing$': '<rootDir>/libs/testing/src/index.ts',
+    '^#testing/(.*)$': '<rootDir>/libs/testing/src/$1',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/'],

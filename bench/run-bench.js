@@ -18,9 +18,8 @@ const { createTopics, groupProgress, kafkaClient, newProducer, produceAll, topic
 const { startApp, startBarePipe, startDbProxy, stopAll, waitReady } = require('./lib/processes');
 const { nodeProfileArgs, sampleGoProfile, summarizeGoProfile, summarizeNodeProfile } = require('./lib/profile');
 const { renderMarkdown, renderTable, evaluateTargets } = require('./lib/report');
-const { SmtpSink } = require('./lib/smtp-sink');
-const { cpuSecondsOf, load, loadText, parseOptions, round, sleep, summarize } = require('./lib/util');
-const { pairOfAddress, replayWorkload, steadyWorkload } = require('./lib/workload');
+const { SmtpSink, aSteadyWorkload, aWorkload, orderIndependent, pairOfAddress, sleep } = require('./lib/build');
+const { cpuSecondsOf, load, loadText, parseOptions, round, summarize } = require('./lib/util');
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT_DIR = path.join(ROOT, '.artifacts', 'bench');
@@ -250,6 +249,20 @@ function summarizeDb(stats, units, unitName) {
 // ---------------------------------------------------------------------------------------------
 // 1. Replay throughput: bare pipe, then the service, over the same inputs produced beforehand.
 
+/** The replay's inputs as Kafka messages keyed by clientId: pairs whose autobooks do not depend on the order of the topics. */
+function replayWorkload(label, { inputs, pairs, seed }) {
+  const workload = aWorkload(label, { pairs, seed, shape: orderIndependent(inputs / pairs) });
+  const message = (event) => ({ key: event.clientId, value: JSON.stringify(event) });
+  return {
+    pairs: workload.pairs.length,
+    packages: workload.packages.map(message),
+    completions: workload.completions.map(message),
+    inputs: workload.inputs,
+    expectedTotal: workload.expectedTotal,
+    exhaustingShare: workload.expectedTotal / workload.completions.length,
+  };
+}
+
 async function replayPhase({ opts, infra, kafka, admin, runId }) {
   const prefix = `bench-${runId}-replay.`;
   const topic = (t) => prefix + t;
@@ -260,7 +273,7 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
   const workload = replayWorkload('r', { inputs: opts.inputs, pairs: opts.pairs, seed: opts.seed });
   log(
     `replay: ${workload.inputs} inputs (${workload.packages.length} packages, ${workload.completions.length} completions) over ${workload.pairs} pairs; ` +
-      `${workload.expectedAutobooks} autobooks expected (${(workload.exhaustingShare * 100).toFixed(1)}% of completions exhaust a pair)`,
+      `${workload.expectedTotal} autobooks expected (${(workload.exhaustingShare * 100).toFixed(1)}% of completions exhaust a pair)`,
   );
   const producer = await newProducer(kafka);
   const producedAt = Date.now();
@@ -283,7 +296,7 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
     packages: workload.packages.length,
     completions: workload.completions.length,
     pairs: workload.pairs,
-    expectedAutobooks: workload.expectedAutobooks,
+    expectedAutobooks: workload.expectedTotal,
     exhaustingShare: round(workload.exhaustingShare, 3),
     produceSeconds: round(produceSeconds, 1),
     partitions: opts.partitions,
@@ -382,7 +395,7 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
     // Every 30 s (quick: 5 s): progress and the database's answer times, to see them change as data grows.
     const samples = [{ t: 0, committed: 0, autobooks: 0, db: null }];
     const onSample = async (t, committed) => samples.push({ t, committed, autobooks: autobooks.size, db: await db.stats(false, true) });
-    const run = await follow(groupId, app, () => autobooks.size >= workload.expectedAutobooks, () => `autobooks ${autobooks.size}/${workload.expectedAutobooks}`, opts.timeoutS, onSample, opts.quick ? 5000 : 30000);
+    const run = await follow(groupId, app, () => autobooks.size >= workload.expectedTotal, () => `autobooks ${autobooks.size}/${workload.expectedTotal}`, opts.timeoutS, onSample, opts.quick ? 5000 : 30000);
     const cpuUse = cpu.end();
     await onSample((run.doneAt ?? Date.now()) - run.started, run.committed);
     const dbStats = summarizeDb(await db.stats(true), workload.inputs, 'input');
@@ -419,7 +432,7 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
       builtAt: app.builtAt,
       profile,
     };
-    log(`ongoing-training: ${workload.inputs} inputs in ${seconds.toFixed(1)} s = ${result.service.inputsPerSecond ?? `(timed out; ${result.service.partialInputsPerSecond}/s so far)`}/s; autobooks ${autobooks.size}/${workload.expectedAutobooks}; load ${loadText(load())}`);
+    log(`ongoing-training: ${workload.inputs} inputs in ${seconds.toFixed(1)} s = ${result.service.inputsPerSecond ?? `(timed out; ${result.service.partialInputsPerSecond}/s so far)`}/s; autobooks ${autobooks.size}/${workload.expectedTotal}; load ${loadText(load())}`);
   }
   // The same inputs again over the state the first pass stored: a restarted service (nothing in memory)
   // with a new group from the first offset, as ops replay topics. Everything is a duplicate (R10): the
@@ -732,15 +745,15 @@ async function latencyPhase({ opts, infra, kafka, admin, runId }) {
   const inputTopics = [topic(TOPIC.PACKAGE_BOOKED), topic(TOPIC.SESSION_COMPLETED)];
   await createTopics(admin, everyTopic(prefix), opts.partitions);
 
-  const workload = steadyWorkload('l', { rate: opts.rate, seconds: opts.warmup + opts.seconds, active: opts.activePairs, seed: opts.seed + 1 });
-  log(`latency: ${workload.inputs} inputs at ${opts.rate}/s (${opts.warmup} s warm-up + ${opts.seconds} s measured), ${workload.expectedAutobooks} autobooks expected`);
+  const workload = aSteadyWorkload('l', { rate: opts.rate, seconds: opts.warmup + opts.seconds, active: opts.activePairs, seed: opts.seed + 1 });
+  log(`latency: ${workload.inputs} inputs at ${opts.rate}/s (${opts.warmup} s warm-up + ${opts.seconds} s measured), ${workload.expectedTotal} autobooks expected`);
 
   // What the bench sees: autobooks on the topic, emails at the sink.
   const autobooks = new Map(); // eventId -> { seenAt, payload, copies }
   const emails = new Map(); // `${pair}/${recipient}` -> [{ acceptedAt, messageId }]
   let strayEmails = 0;
   let otherEmails = 0;
-  const sink = await SmtpSink.start(({ acceptedAt, messageId, rcptTo }) => {
+  const onEmail = ({ acceptedAt, messageId, envelopeTo: rcptTo }) => {
     // Only the autobook emails are timed; the heads-ups before a pair's first autobook (R13) are counted.
     if (!String(messageId).startsWith('<autobook.')) {
       otherEmails += rcptTo.length;
@@ -757,7 +770,9 @@ async function latencyPhase({ opts, infra, kafka, admin, runId }) {
       list.push({ acceptedAt, messageId });
       emails.set(key, list);
     }
-  });
+  };
+  // Keeps nothing and parses nothing: the moment it answers the DATA is when an email counts as accepted.
+  const sink = await SmtpSink.start({ keep: false, onAccepted: onEmail });
   const serviceDb = await databaseFor('latency-service', infra, opts);
   const notifierDb = await databaseFor('latency-notifier', infra, opts);
   const watcher = await watchTopic(kafka, topic(TOPIC.SESSION_AUTOBOOKED), (message, seenAt) => {
@@ -794,7 +809,7 @@ async function latencyPhase({ opts, infra, kafka, admin, runId }) {
   let sent = 0;
   const stopTicker = ticker(
     async () =>
-      `latency: sent ${sent}/${workload.inputs} autobooks ${autobooks.size}/${workload.expectedAutobooks} emails ${sink.accepted}/${2 * workload.expectedAutobooks} rss ot ${mb(app)} notifier ${mb(notifier)}`,
+      `latency: sent ${sent}/${workload.inputs} autobooks ${autobooks.size}/${workload.expectedTotal} emails ${sink.accepted}/${2 * workload.expectedTotal} rss ot ${mb(app)} notifier ${mb(notifier)}`,
   );
   const t0 = performance.now();
   while (sent < workload.inputs) {
@@ -809,7 +824,7 @@ async function latencyPhase({ opts, infra, kafka, admin, runId }) {
     for (let i = sent; i < due; i++) {
       const s = workload.sequence[i];
       const list = byTopic.get(s.topic) ?? [];
-      list.push({ key: s.key, value: s.value });
+      list.push({ key: s.key, value: JSON.stringify(s.payload) });
       byTopic.set(s.topic, list);
     }
     const at = performance.now();
@@ -821,9 +836,9 @@ async function latencyPhase({ opts, infra, kafka, admin, runId }) {
   await producer.disconnect();
   log(`produced ${sent} inputs in ${produceSeconds.toFixed(1)} s; waiting for the last autobooks and emails`);
 
-  const expectedEmails = 2 * workload.expectedAutobooks;
+  const expectedEmails = 2 * workload.expectedTotal;
   const drainDeadline = Date.now() + opts.drainTimeoutS * 1000;
-  while ((autobooks.size < workload.expectedAutobooks || countEmails(emails) < expectedEmails) && Date.now() < drainDeadline) {
+  while ((autobooks.size < workload.expectedTotal || countEmails(emails) < expectedEmails) && Date.now() < drainDeadline) {
     if (!app.alive || !notifier.alive) break;
     await sleep(100);
   }
@@ -884,7 +899,7 @@ async function latencyPhase({ opts, infra, kafka, admin, runId }) {
     measuredInputs,
     completions: workload.completions,
     achievedRate: round(workload.inputs / produceSeconds, 1),
-    expectedAutobooks: workload.expectedAutobooks,
+    expectedAutobooks: workload.expectedTotal,
     autobooksDistinct: autobooks.size,
     autobookCopies: [...autobooks.values()].reduce((n, a) => n + a.copies, 0) - autobooks.size,
     autobooksByTrigger: byTrigger,

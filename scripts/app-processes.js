@@ -1,30 +1,5 @@
 'use strict';
-// How the two apps run: their entry in dist/ (written by `npm run build`) and the node flags they run
-// with. The bench, the tests, the demo and the ops CLI start the apps from here; the start scripts in
-// package.json and the Dockerfile say the same (test/unit/app-processes.spec.ts checks that they do).
+// How the two apps run (entry in dist/, node flags), for the scripts: libs/testing/src/app-processes.ts,
+// from the build.
 
-const path = require('node:path');
-
-const ROOT = path.resolve(__dirname, '..');
-
-/**
- * A memory budget: V8 collects garbage before the old generation passes 160 MB instead of letting it
- * grow with the machine's memory, which keeps a replay's peak resident memory near 220 MB
- * (`npm run bench`). The live heap of a replay over 10,000 pairs stays near 100 MB.
- */
-const NODE_ARGS = ['--max-old-space-size=160'];
-
-const APPS = {
-  'ongoing-training': { entry: 'dist/apps/ongoing-training/main.js', nodeArgs: NODE_ARGS },
-  notifier: { entry: 'dist/apps/notifier/main.js', nodeArgs: NODE_ARGS },
-};
-
-/** Absolute path of each app's entry. */
-const APP_ENTRIES = Object.fromEntries(Object.entries(APPS).map(([name, app]) => [name, path.join(ROOT, app.entry)]));
-
-/** The arguments after `node` that start an app. */
-function appArgs(name) {
-  return [...APPS[name].nodeArgs, APP_ENTRIES[name]];
-}
-
-module.exports = { APPS, APP_ENTRIES, appArgs };
+module.exports = require('../dist/libs/testing/app-processes.js');

@@ -3,7 +3,7 @@
 
 const { Kafka, Partitioners, logLevel } = require('kafkajs');
 const { performance } = require('node:perf_hooks');
-const { sleep } = require('./util');
+const { waitFor } = require('./build');
 
 function kafkaClient(brokers, clientId = 'bench') {
   return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 3000 } });
@@ -80,11 +80,7 @@ async function watchTopic(kafka, topic, onMessage, { maxWaitTimeInMs = 20 } = {}
       for (const message of batch.messages) onMessage(message, seenAt);
     },
   });
-  const deadline = Date.now() + 60000;
-  while (!joined) {
-    if (Date.now() > deadline) throw new Error(`the bench's watcher of ${topic} did not join its group within 60 s`);
-    await sleep(50);
-  }
+  await waitFor(`the bench's watcher of ${topic} to join its group`, () => joined, 60000, 50);
   return consumer;
 }
 

@@ -5,11 +5,10 @@
 const { fork, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { cpuSecondsOf, freePort, memoryOf, sleep } = require('./util');
+const { APP_ENTRIES, StopWaiting, appArgs, waitFor } = require('./build');
+const { cpuSecondsOf, freePort, memoryOf } = require('./util');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-const { APP_ENTRIES, appArgs } = require('../../scripts/app-processes');
 
 /** Every child still running, so that an interrupted bench can stop them. */
 const running = new Set();
@@ -127,14 +126,17 @@ async function startApp(name, env, { nodeArgs = [] } = {}) {
 
 /** Resolves once the app answers 200 on /health/ready; rejects if it exits or the time is up. */
 async function waitReady(app, timeoutMs = 90000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (!app.alive) throw new Error(`${app.name} exited (${JSON.stringify(app.exit)}):\n${app.tail()}`);
-    const response = await fetch(`${app.url}/health/ready`).catch(() => null);
-    if (response?.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`${app.name} not ready on ${app.url} after ${timeoutMs} ms:\n${app.tail()}`);
-    await sleep(100);
-  }
+  await waitFor(
+    `${app.name} to be ready on ${app.url}`,
+    async () => {
+      if (!app.alive) throw new StopWaiting(`${app.name} exited (${JSON.stringify(app.exit)}):\n${app.tail()}`);
+      const response = await fetch(`${app.url}/health/ready`).catch(() => null);
+      return response?.status === 200;
+    },
+    timeoutMs,
+  ).catch((error) => {
+    throw error instanceof StopWaiting ? error : new Error(`${error.message}\n${app.tail()}`);
+  });
 }
 
 /** Starts the bare pipe (bench/bare-pipe.js) with its settings in the environment. */

@@ -1,35 +1,10 @@
 'use strict';
-// Small helpers of the bench: options, seeded numbers, percentiles, free ports, /proc readings.
+// Small helpers of the bench: options, percentiles, free ports, /proc readings.
 
 const fs = require('node:fs');
 const os = require('node:os');
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 const { freePort } = require('../../scripts/infra');
-
-/** A seeded generator of numbers in [0, 1): the same seed gives the same workload. */
-function seededRandom(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const randomInt = (random, min, max) => min + Math.floor(random() * (max - min + 1));
-
-function shuffle(random, items) {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-}
 
 /** p50/p95/p99/max/mean of a list of numbers (nearest-rank percentiles). */
 function summarize(values) {
@@ -112,4 +87,4 @@ function convert(name, raw, def) {
   return String(raw);
 }
 
-module.exports = { sleep, freePort, seededRandom, randomInt, shuffle, summarize, memoryOf, cpuSecondsOf, load, loadText, round, parseOptions };
+module.exports = { freePort, summarize, memoryOf, cpuSecondsOf, load, loadText, round, parseOptions };

@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tokenFor } from '../support/jwt.js';
 import { OngoingTrainingHarness, aPair } from '../support/ongoing-training.js';
-import { waitFor } from '../support/wait.js';
-import { waitForGroupCaughtUp } from '../support/workload.js';
+import { waitFor } from '#testing';
+import { waitForGroupCaughtUp } from '../support/kafka.js';
 
 // R13..R16 through the real Kafka, database and HTTP: the heads-up, the pause (ended through the API
 // and by time, with the service's clock moved), a completion undone, a payment hold.

@@ -5,7 +5,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const DEMO = path.join(ROOT, 'scripts', 'demo', 'run-demo.js');
+// The built demo, as `npm run demo` runs it.
+const DEMO = path.join(ROOT, 'dist', 'apps', 'demo', 'main.js');
 
 interface Run {
   code: number | null;

@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { TEST_JWT_SECRET } from '../support/jwt.js';
 import { OngoingTrainingHarness, aPair } from '../support/ongoing-training.js';
-import { runId, waitFor } from '../support/wait.js';
+import { runId, waitFor } from '#testing';
 
 // The HTTP contract against hostile requests, on the built service with the real broker and database:
 // forged and odd tokens, every role against every route, path and body tricks, bursts. Each request

@@ -3,7 +3,7 @@ import kafkajs, { Admin } from 'kafkajs';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { OngoingTrainingHarness, aPair } from '../support/ongoing-training.js';
-import { runId, waitFor } from '../support/wait.js';
+import { runId, waitFor } from '#testing';
 import { SeenMessage } from '../support/kafka.js';
 
 // R12 against hostile input, on the real broker and database: every kind of message below gets the

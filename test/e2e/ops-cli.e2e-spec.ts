@@ -11,8 +11,7 @@ import { TEST_JWT_SECRET } from '../support/jwt.js';
 import { KafkaProbe } from '../support/kafka.js';
 import { mongoUriFor } from '../support/mongo.js';
 import { OngoingTrainingHarness, aPair } from '../support/ongoing-training.js';
-import { SmtpSink } from '../support/smtp.js';
-import { runId, waitFor } from '../support/wait.js';
+import { SmtpSink, runId, waitFor } from '#testing';
 
 const CLI = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'ops', 'ops-cli.js');
 
@@ -328,7 +327,7 @@ describe('ops CLI: produce, replay, pair, deliveries and resend', () => {
     };
 
     beforeAll(async () => {
-      sink = await SmtpSink.start((address) => refusing && address === REFUSED);
+      sink = await SmtpSink.start({ refuse: (address) => refusing && address === REFUSED });
       notifier = await AppProcess.start('notifier', {
         KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
         KAFKA_TOPIC_PREFIX: prefix,

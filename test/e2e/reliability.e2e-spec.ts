@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { freePort } from '../support/apps.js';
 import { OngoingTrainingHarness, aPair } from '../support/ongoing-training.js';
-import { runId, waitFor } from '../support/wait.js';
-import { Workload, audit, aWorkload, report, waitForGroupCaughtUp } from '../support/workload.js';
+import { Workload, audit, aWorkload, pastTheEnd, runId, waitFor } from '#testing';
+import { waitForGroupCaughtUp } from '../support/kafka.js';
+import { report } from '../support/report.js';
 
 const require = createRequire(import.meta.url);
 
@@ -98,7 +99,7 @@ describe('ongoing-training reliability', () => {
 
     it('books nothing new and writes nothing when every input is produced again, or read again from offset 0 after a restart (R10)', async () => {
       ot = await OngoingTrainingHarness.create('replay');
-      const workload = aWorkload(ot.prefix, { pairs: 200 });
+      const workload = aWorkload(ot.prefix, { pairs: 200, shape: pastTheEnd() });
       const first = await ot.startApp();
       await feed(ot, workload);
       await settle(ot, workload, ot.env.MONGODB_URI);
@@ -134,7 +135,7 @@ describe('ongoing-training reliability', () => {
 
     it('publishes exactly the expected autobooks after a SIGKILL in the middle of the stream (R10)', async () => {
       ot = await OngoingTrainingHarness.create('crash');
-      const workload = aWorkload(ot.prefix, { pairs: 600, extra: 5 });
+      const workload = aWorkload(ot.prefix, { pairs: 600, shape: pastTheEnd({ extra: 5 }) });
       const app = await ot.startApp({ APPLY_CHUNK_SIZE: '25' });
       await feed(ot, workload);
       await waitFor('the first autobooks', () => ot.distinctAutobooks().length >= Math.min(20, workload.expectedTotal), 60000, 20);
@@ -157,7 +158,7 @@ describe('ongoing-training reliability', () => {
 
     it('keeps the result exact with two instances in one group when one stops midway (R10)', async () => {
       ot = await OngoingTrainingHarness.create('rebalance', { partitions: 6 });
-      const workload = aWorkload(ot.prefix, { pairs: 600, extra: 5 });
+      const workload = aWorkload(ot.prefix, { pairs: 600, shape: pastTheEnd({ extra: 5 }) });
       const first = await ot.startApp({ APPLY_CHUNK_SIZE: '25' });
       await ot.startApp({ APPLY_CHUNK_SIZE: '25' });
       await feed(ot, workload);
@@ -242,7 +243,7 @@ describe('ongoing-training reliability', () => {
       ferret = await start();
       const mongoUri = `mongodb://127.0.0.1:${port}/outage`;
       ot = await OngoingTrainingHarness.create('outage');
-      const workload = aWorkload(ot.prefix, { pairs: 400, extra: 5 });
+      const workload = aWorkload(ot.prefix, { pairs: 400, shape: pastTheEnd({ extra: 5 }) });
       await ot.startApp({ MONGODB_URI: mongoUri, APPLY_CHUNK_SIZE: '25' });
       await feed(ot, workload);
       await waitFor('the first autobooks', () => ot.distinctAutobooks().length >= Math.min(10, workload.expectedTotal), 60000, 20);

@@ -1,7 +1,7 @@
 import { TOPICS } from '#contracts';
 import { tokenFor } from '../support/jwt.js';
 import { OngoingTrainingHarness, aPair } from '../support/ongoing-training.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '#testing';
 
 // Every rule of shared/spec/ongoing-training.md, driven from outside: events into Kafka, the switch
 // through HTTP, autobooks read from `session.autobooked`, state and decisions read from the API.

@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import mongoose, { Schema } from 'mongoose';
 import { brokers } from '../support/kafka.js';
 import { mongoUriFor } from '../support/mongo.js';
-import { runId, waitFor } from '../support/wait.js';
+import { runId, waitFor } from '#testing';
 
 // The real parts the system runs on, proven before anything is built on them.
 describe('the local infrastructure', () => {

@@ -1,18 +1,13 @@
 import { createRequire } from 'node:module';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { waitFor } from './wait.js';
+// How the apps are started everywhere (entry and node flags).
+import { APP_ENTRIES, AppName, StopWaiting, appArgs, waitFor } from '#testing';
 
 const require = createRequire(import.meta.url);
 
-
-export type AppName = 'ongoing-training' | 'notifier';
-
-// How the apps are started everywhere (entry and node flags): scripts/app-processes.js.
-const processes = require('../../scripts/app-processes') as { APP_ENTRIES: Record<AppName, string>; appArgs(name: AppName): string[] };
-
-export const APP_ENTRIES = processes.APP_ENTRIES;
-export const appArgs = processes.appArgs;
+export { APP_ENTRIES, appArgs };
+export type { AppName };
 
 /** A free TCP port on 127.0.0.1 (the kernel picks it). */
 export const freePort = (require('../../scripts/infra') as { freePort(): Promise<number> }).freePort;
@@ -83,7 +78,7 @@ export class AppProcess {
     await waitFor(
       `${this.name} to be ready on ${this.url}\n--- its output ---\n${this.output.slice(-4000)}`,
       async () => {
-        if (!this.child) throw new Error(`${this.name} exited (${this.exitCode ?? this.exitSignal}):\n${this.output.slice(-4000)}`);
+        if (!this.child) throw new StopWaiting(`${this.name} exited (${this.exitCode ?? this.exitSignal}):\n${this.output.slice(-4000)}`);
         const response = await fetch(`${this.url}/health/ready`).catch(() => null);
         return response?.status === 200;
       },

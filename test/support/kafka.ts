@@ -1,6 +1,6 @@
 import { DLQ_HEADERS } from '#contracts';
 import { Admin, Consumer, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
-import { waitFor } from './wait.js';
+import { waitFor } from '#testing';
 
 export const brokers = () => (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
@@ -100,4 +100,23 @@ export class KafkaProbe {
     await this.producer?.disconnect().catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
   }
+}
+
+/** Waits until a consumer group has committed every offset of the topics. */
+export async function waitForGroupCaughtUp(admin: Admin, groupId: string, topics: string[], timeoutMs = 120000): Promise<void> {
+  await waitFor(
+    `group ${groupId} to commit the end of ${topics.join(', ')}`,
+    async () => {
+      for (const topic of topics) {
+        const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+        for (const end of ends) {
+          const at = Number(committed.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+          if (Number(end.high) > 0 && at < Number(end.high)) return false;
+        }
+      }
+      return true;
+    },
+    timeoutMs,
+    250,
+  );
 }

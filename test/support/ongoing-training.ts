@@ -4,7 +4,7 @@ import { AppProcess } from './apps.js';
 import { tokenFor, TEST_JWT_SECRET } from './jwt.js';
 import { KafkaProbe, SeenMessage } from './kafka.js';
 import { mongoUriFor } from './mongo.js';
-import { runId, waitFor } from './wait.js';
+import { runId, waitFor } from '#testing';
 
 /**
  * The ongoing-training service as a process over a topic prefix and a database of this test file's

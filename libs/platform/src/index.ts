@@ -9,6 +9,7 @@ export * from './kafka/inbound-consumer.js';
 export * from './mongo/mongo-connection.js';
 export * from './http/health.module.js';
 export * from './http/metrics.server.js';
+export * from './http/escape-html.js';
 export * from './kafka/dead-letter.js';
 export * from './mongo/mongo.module.js';
 export * from './http/errors.filter.js';

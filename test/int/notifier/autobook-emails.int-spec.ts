@@ -1,7 +1,6 @@
 import { SessionAutobooked } from '#contracts';
 import { AppProcess } from '../../support/apps.js';
-import { ReceivedEmail } from '../../support/smtp.js';
-import { runId } from '../../support/wait.js';
+import { ReceivedEmail, runId } from '#testing';
 import { MAIL_FROM, NotifierWorld, PREFERENCES_URL, anAutobook } from './notifier-harness.js';
 
 // R9: every autobook sends one email to the coach and one to the client, with the rate formatted for its

@@ -1,7 +1,7 @@
 import { SessionAutobooked } from '#contracts';
 import mongoose from 'mongoose';
 import { DbProxy } from '../../support/db-proxy.js';
-import { waitFor } from '../../support/wait.js';
+import { waitFor } from '#testing';
 import { NotifierWorld, anAutobook, emailCounts } from './notifier-harness.js';
 
 // The ledger's cost on the way of an email: a first delivery that the SMTP server accepts is two inserts

@@ -1,6 +1,6 @@
 import { SessionAutobooked } from '#contracts';
 import { AppProcess } from '../../support/apps.js';
-import { runId, waitFor } from '../../support/wait.js';
+import { runId, waitFor } from '#testing';
 import { NotifierWorld, anAutobook, emailCounts } from './notifier-harness.js';
 
 // R10: the same event delivered again, a whole topic replayed, a restart in the middle: never an extra

@@ -1,6 +1,6 @@
 import { DLQ_HEADERS, SessionAutobookUpcoming, SessionAutobookVoided, TOPICS } from '#contracts';
 import { SeenMessage } from '../../support/kafka.js';
-import { runId } from '../../support/wait.js';
+import { runId } from '#testing';
 import { NotifierWorld, PREFERENCES_URL, aVoid, anUpcoming } from './notifier-harness.js';
 
 // R13: the heads-up goes to the client only; R15: the void goes to the coach and to the client. Each

@@ -1,5 +1,5 @@
 import { AppProcess } from '../../support/apps.js';
-import { waitFor } from '../../support/wait.js';
+import { waitFor } from '#testing';
 import { NotifierWorld, anAutobook } from './notifier-harness.js';
 
 // What ops and the orchestrator see: liveness, readiness (Kafka and MongoDB reachable) and the metrics.

@@ -1,5 +1,5 @@
 import { TOPICS } from '#contracts';
-import { ReceivedEmail } from '../../support/smtp.js';
+import { ReceivedEmail } from '#testing';
 import { NotifierWorld, aFailure, aVoid, anAutobook, anUpcoming } from './notifier-harness.js';
 
 const SCRIPT_NAME = '<script>alert(1)</script>';

@@ -6,8 +6,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { AppProcess } from '../../support/apps.js';
 import { KafkaProbe } from '../../support/kafka.js';
 import { mongoUriFor } from '../../support/mongo.js';
-import { ReceivedEmail, SmtpSink } from '../../support/smtp.js';
-import { runId, waitFor } from '../../support/wait.js';
+import { ReceivedEmail, SmtpSink, runId, waitFor } from '#testing';
 
 export const PREFERENCES_URL = 'https://www.coachup.test/account/ongoing-training?utm_source=email';
 export const MAIL_FROM = 'CoachUp Ongoing Training <no-reply@mail.coachup.test>';
@@ -30,7 +29,7 @@ export class NotifierWorld {
   private constructor(readonly sink: SmtpSink) {}
 
   static async create(refuse?: (address: string) => boolean): Promise<NotifierWorld> {
-    return new NotifierWorld(await SmtpSink.start(refuse));
+    return new NotifierWorld(await SmtpSink.start({ refuse }));
   }
 
   /** The notifier's environment in this world; `overrides` wins (another group, database or sink). */

@@ -1,6 +1,6 @@
 import { DLQ_HEADERS, TOPICS } from '#contracts';
 import { SeenMessage } from '../../support/kafka.js';
-import { waitFor } from '../../support/wait.js';
+import { waitFor } from '#testing';
 import { NotifierWorld, PAYMENT_METHOD_URL, aFailure, anAutobook } from './notifier-harness.js';
 
 // How long this file's notifier lets a payment.failed wait for its autobook before dead-lettering it.

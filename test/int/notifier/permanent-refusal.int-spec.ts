@@ -1,5 +1,5 @@
 import { DLQ_HEADERS } from '#contracts';
-import { waitFor } from '../../support/wait.js';
+import { waitFor } from '#testing';
 import { LedgerEntry, NotifierWorld, anAutobook } from './notifier-harness.js';
 
 const REFUSED = 'client.refused@example.com';

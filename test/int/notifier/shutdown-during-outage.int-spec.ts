@@ -1,5 +1,5 @@
 import { AppProcess } from '../../support/apps.js';
-import { waitFor } from '../../support/wait.js';
+import { waitFor } from '#testing';
 import { NotifierWorld, anAutobook, emailCounts } from './notifier-harness.js';
 
 // R10 "a crash at any moment ... none loses one", for the moment ops restart the notifier while the SMTP

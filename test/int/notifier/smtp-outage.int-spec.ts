@@ -1,4 +1,4 @@
-import { waitFor } from '../../support/wait.js';
+import { waitFor } from '#testing';
 import { LedgerEntry, NotifierWorld, anAutobook, emailCounts } from './notifier-harness.js';
 
 // An SMTP server that is down is a transient failure: the notifier keeps the event, retries, and once

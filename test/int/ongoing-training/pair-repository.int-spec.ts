@@ -7,7 +7,7 @@ import { autobookEventId, upcomingEventId } from '../../../apps/ongoing-training
 import { ChangeWrite, InvalidCursorError, PairRepository, StoredPair } from '../../../apps/ongoing-training/src/renewal/pair.repository.js';
 import { pairKey } from '../../../apps/ongoing-training/src/renewal/pair.schema.js';
 import { mongoUriFor } from '../../support/mongo.js';
-import { runId } from '../../support/wait.js';
+import { runId } from '#testing';
 
 const NOW = new Date('2026-11-03T10:00:00Z');
 

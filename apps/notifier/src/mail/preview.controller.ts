@@ -1,9 +1,8 @@
 import { Controller, Get, Header, NotFoundException, Param } from '@nestjs/common';
+import { escapeHtml } from '#platform/http/escape-html';
 import { EmailRenderer } from './email-renderer.js';
 import { PREVIEW_LINKS, PREVIEW_SAMPLES } from './preview.js';
 import { RECIPIENTS } from './notification.js';
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Every email rendered from sample data, for designers (`EMAIL_PREVIEW=true`, never in production). */
 @Controller('preview')

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SessionAutobooked } from '#contracts';
+import { escapeHtml } from '#platform/http/escape-html';
 import { aPaymentFailed, aSessionAutobookUpcoming, aSessionAutobookVoided } from '#contracts/testing/builders';
 import { EmailRenderer, RenderOptions } from './email-renderer.js';
 import { Notification } from './notification.js';
@@ -213,8 +214,4 @@ export function writePreviews(outDir: string, renderer: EmailRenderer = new Emai
   );
   written.push(index);
   return written;
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -23,10 +23,11 @@ import {
   readableAutobookEventId,
   resume,
   reverted,
-  seededRandom,
   storedEntries,
   usd,
 } from './testing/builders.js';
+// A seeded PRNG, so that a shuffled test fails the same way every time.
+import { seededRandom } from '#testing/random';
 
 const NOW = '2026-12-01T12:00:00Z';
 

@@ -158,27 +158,6 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A small seeded PRNG (mulberry32), so a shuffled test fails the same way every time. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
-  }
-  return copy;
-}
-
 /** A pair switched on at checkout (2026-11-01T10:00:00Z) with one package p1 of `sessionCount` sessions. */
 export function enrolledWith(sessionCount: number, price = usd(30000)): PairState {
   return play([booked({ packageId: 'p1', occurredAt: '2026-11-01T10:00:00Z', sessionCount, price, ongoingTraining: true })]).state;

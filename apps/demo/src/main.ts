@@ -1,5 +1,3 @@
-#!/usr/bin/env node
-'use strict';
 // `npm run demo`: runs the whole system locally and shows it at work.
 //
 //  1. builds (npm run build) when dist/ is missing or older than the sources;
@@ -7,23 +5,34 @@
 //  3. starts a mail catcher: SMTP on 127.0.0.1:1025, a web page on http://127.0.0.1:8025, and every email
 //     written as .eml + .html under .artifacts/demo-mail/<run>/;
 //  4. starts ongoing-training and the notifier from the build, on topics and databases of this run only;
-//  5. plays a story through Kafka and the HTTP API (scripts/demo/scenario.js), checking every decision;
+//  5. plays a story through Kafka and the HTTP API (scenario.ts), checking every decision;
 //  6. prints each pair's timeline from the service's history API, the emails and the dead letters;
 //  7. keeps running until Ctrl-C (or stops at once with --once), then stops what it started.
 //
 // Environment (all optional): KAFKA_BROKERS (use these brokers, start no Kafka), DEMO_MONGODB_URL (a
 // mongodb://host:port base to use, start no FerretDB), DEMO_SMTP_PORT (1025), DEMO_MAIL_UI_PORT (8025),
 // DEMO_OT_PORT (3000), DEMO_NOTIFIER_PORT (3001): 0 picks a free port, a taken port falls back to a free
-// one; DEMO_MAIL_DIR (where the emails are written). See scripts/demo/README.md.
+// one; DEMO_MAIL_DIR (where the emails are written). See apps/demo/README.md.
+import { APP_ENTRIES, AppName, StopWaiting, WaitTimeout, appArgs, sleep, waitFor as poll } from '#testing';
+import jwt from 'jsonwebtoken';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import mongoose from 'mongoose';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { HistoryEntry } from './history.js';
+import { startMailCatcher } from './mail-catcher.js';
+import { opsToken, pairViewLines, timelineLines } from './ops-cli.js';
+import { Pair, ScenarioContext, runScenario } from './scenario.js';
 
-const { spawn } = require('node:child_process');
-const crypto = require('node:crypto');
-const fs = require('node:fs');
-const net = require('node:net');
-const path = require('node:path');
-const { parseArgs } = require('node:util');
+const require = createRequire(import.meta.url);
 
-const ROOT = path.resolve(__dirname, '..', '..');
+// apps/demo/src/ and dist/apps/demo/ are both three levels below the root.
+const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
 const HELP = `Usage: npm run demo [-- --once] [-- --no-build] [-- --keep-data]
 
@@ -41,11 +50,14 @@ DEMO_SMTP_PORT (1025), DEMO_MAIL_UI_PORT (8025), DEMO_OT_PORT (3000), DEMO_NOTIF
 (0: any free port), DEMO_MAIL_DIR.
 `;
 
-class DemoError extends Error {}
+/** A failure the demo explains in its message (printed without a stack); it ends any wait at once. */
+class DemoError extends StopWaiting {}
+
+type Options = { once?: boolean; 'no-build'?: boolean; build?: boolean; 'keep-data'?: boolean; help?: boolean };
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
-const log = (line) => say(`[demo] ${line}`);
-const rel = (p) => {
+const log = (line: string) => say(`[demo] ${line}`);
+const rel = (p: string) => {
   const r = path.relative(process.cwd(), p);
   return r.startsWith('..') ? p : r;
 };
@@ -53,9 +65,9 @@ const rel = (p) => {
 // ---------------------------------------------------------------------------------------------- stop
 
 /** Set by SIGINT/SIGTERM: waits stop, the run unwinds and cleans up. A second signal forces the exit. */
-const stop = { signal: null, wake: [], children: new Set() };
+const stop = { signal: null as NodeJS.Signals | null, aborted: new AbortController(), children: new Set<ChildProcess>() };
 
-function onSignal(signal) {
+function onSignal(signal: NodeJS.Signals) {
   if (stop.signal) {
     process.stderr.write(`[demo] ${signal} again: exiting at once${stop.children.size ? `; killing ${[...stop.children].map((c) => c.pid).join(', ')}` : ''}\n`);
     for (const child of stop.children) child.kill('SIGKILL');
@@ -63,7 +75,7 @@ function onSignal(signal) {
   }
   stop.signal = signal;
   process.stderr.write(`\n[demo] ${signal}: stopping (${signal} again to force)...\n`);
-  for (const wake of stop.wake.splice(0)) wake();
+  stop.aborted.abort(new DemoError(`interrupted by ${signal}`));
 }
 
 function checkStop() {
@@ -71,63 +83,49 @@ function checkStop() {
 }
 
 /** Resolves after `ms`, or at once when a stop is asked for. */
-function pause(ms) {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      const i = stop.wake.indexOf(done);
-      if (i >= 0) stop.wake.splice(i, 1);
-      resolve();
-    }
-    stop.wake.push(done);
-  });
-}
+const pause = (ms: number) => sleep(ms, stop.aborted.signal);
 
-/** Polls `probe` until it returns something (not undefined/false), with a deadline. */
-async function waitFor(what, probe, timeoutMs = 30000, everyMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  let lastError;
-  for (;;) {
-    checkStop();
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      if (error instanceof DemoError) throw error;
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new DemoError(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
-    await pause(everyMs);
-  }
+/** Polls `probe` until it returns something (not undefined/false), with a deadline; a stop ends it. */
+function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30000, everyMs = 100): Promise<T> {
+  return poll(what, probe, { timeoutMs, everyMs, signal: stop.aborted.signal });
 }
 
 // --------------------------------------------------------------------------------------------- build
 
-function walk(dir, files = []) {
+function walk(dir: string, files: string[] = []): string[] {
   if (!fs.existsSync(dir)) return files;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== 'node_modules' && entry.name !== 'testing') walk(full, files);
+      if (entry.name !== 'node_modules') walk(full, files);
     } else if (/\.(ts|hbs|json)$/.test(entry.name) && !/\.(spec|int-spec|e2e-spec)\.ts$/.test(entry.name)) files.push(full);
   }
   return files;
 }
 
+/** The newest modification time of the files under `dir`. */
+function newestIn(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestIn(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
 /** Why a build is needed (a sentence), or null when dist/ is newer than every source. */
-function buildNeeded() {
-  const { APP_ENTRIES } = require('../ops/lib/dist');
+function buildNeeded(): string | null {
   const missing = Object.values(APP_ENTRIES).find((f) => !fs.existsSync(f));
   if (missing) return `${rel(missing)} is missing`;
-  const built = Math.min(...Object.values(APP_ENTRIES).map((f) => fs.statSync(f).mtimeMs));
+  // When the last build wrote (tsc -b leaves the files of an unchanged project as they were).
+  const built = newestIn(path.join(ROOT, 'dist'));
   const sources = [...walk(path.join(ROOT, 'apps')), ...walk(path.join(ROOT, 'libs')), path.join(ROOT, 'nest-cli.json'), path.join(ROOT, 'tsconfig.json')];
   const newer = sources.filter((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs > built);
   if (newer.length) return `${rel(newer[0])}${newer.length > 1 ? ` and ${newer.length - 1} more source file(s) are` : ' is'} newer than the build`;
   return null;
 }
 
-async function build(options) {
+async function build(options: Options): Promise<void> {
   if (options['no-build']) {
     const why = buildNeeded();
     if (why && why.includes('missing')) throw new DemoError(`${why}: run npm run build first (or drop --no-build)`);
@@ -140,11 +138,11 @@ async function build(options) {
     return;
   }
   log(`building (npm run build): ${why}`);
-  const npm = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath, 'run', 'build']] : ['npm', ['run', 'build']];
-  const child = spawn(npm[0], npm[1], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const [command, args]: [string, string[]] = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath, 'run', 'build']] : ['npm', ['run', 'build']];
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   stop.children.add(child);
-  const code = await new Promise((resolve) => {
-    child.on('exit', (c, s) => resolve(c ?? s));
+  const code = await new Promise<number | string>((resolve) => {
+    child.on('exit', (c, s) => resolve((c ?? s)!));
     child.on('error', (error) => resolve(error.message));
   });
   stop.children.delete(child);
@@ -154,9 +152,36 @@ async function build(options) {
 
 // --------------------------------------------------------------------------------------------- infra
 
-async function startInfra(infraStops) {
+interface Infra {
+  brokers: string[];
+  mongoBase: string;
+  notes: string[];
+}
+
+interface Step {
+  what: string;
+  run: () => unknown;
+}
+
+interface InfraServer {
+  pid: number;
+  alreadyRunning: boolean;
+  address: string;
+  brokers: string[];
+  stop(): Promise<void>;
+}
+
+/** The local infrastructure (scripts/infra, CommonJS). */
+const loadInfra = () =>
+  require('../../../scripts/infra') as {
+    devConfig(): { kafka: { port: number }; ferretdb: { port: number } };
+    startKafka(options: object): Promise<InfraServer>;
+    startFerretDb(options: object): Promise<InfraServer>;
+  };
+
+async function startInfra(infraStops: Step[]): Promise<Infra> {
   const fromEnv = { kafka: process.env.KAFKA_BROKERS, mongo: process.env.DEMO_MONGODB_URL };
-  const result = {
+  const result: { brokers: string[] | null; mongoBase: string | null; notes: string[] } = {
     brokers: fromEnv.kafka ? fromEnv.kafka.split(',').map((b) => b.trim()).filter(Boolean) : null,
     mongoBase: fromEnv.mongo ? fromEnv.mongo.replace(/\/+$/, '') : null,
     notes: [],
@@ -166,44 +191,44 @@ async function startInfra(infraStops) {
     if (!/^mongodb(\+srv)?:\/\/[^/]+$/.test(result.mongoBase)) throw new DemoError(`DEMO_MONGODB_URL must be a mongodb://host:port base without a database, got ${result.mongoBase}`);
     result.notes.push(`MongoDB ${result.mongoBase} (from DEMO_MONGODB_URL)`);
   }
-  if (result.brokers && result.mongoBase) return result;
+  if (result.brokers && result.mongoBase) return result as Infra;
 
-  const infra = require('../infra');
+  const infra = loadInfra();
   const cfg = infra.devConfig();
-  const infraLog = (line) => say(`[infra] ${line}`);
-  const prefixed = (prefix) => (line) => infraLog(`${prefix}: ${line}`);
+  const infraLog = (line: string) => say(`[infra] ${line}`);
+  const prefixed = (prefix: string) => (line: string) => infraLog(`${prefix}: ${line}`);
   log(`starting the local infrastructure (scripts/infra) on the dev ports: ${[!result.brokers && `Kafka ${cfg.kafka.port}`, !result.mongoBase && `FerretDB ${cfg.ferretdb.port}`].filter(Boolean).join(', ')}`);
   const [kafka, ferret] = await Promise.allSettled([
     result.brokers ? null : infra.startKafka({ ...cfg.kafka, log: prefixed('kafka') }),
     result.mongoBase ? null : infra.startFerretDb({ ...cfg.ferretdb, log: prefixed('ferretdb') }),
   ]);
-  for (const [label, settled] of [['Kafka', kafka], ['FerretDB', ferret]]) {
+  for (const [label, settled] of [['Kafka', kafka], ['FerretDB', ferret]] as const) {
     const server = settled.status === 'fulfilled' ? settled.value : null;
     if (server && !server.alreadyRunning) {
       infraStops.push({ what: `${label} (pid ${server.pid}, started by the demo)`, run: () => server.stop() });
     }
   }
-  const failed = [kafka, ferret].filter((s) => s.status === 'rejected').map((s) => s.reason.message);
+  const failed = [kafka, ferret].flatMap((s) => (s.status === 'rejected' ? [(s.reason as Error).message] : []));
   if (failed.length) {
     throw new DemoError(
       `the local infrastructure could not start:\n${failed.join('\n\n')}\n` +
         '(to use servers that already run elsewhere: KAFKA_BROKERS=host:port and DEMO_MONGODB_URL=mongodb://host:port)',
     );
   }
-  if (kafka.value) {
+  if (kafka.status === 'fulfilled' && kafka.value) {
     result.brokers = kafka.value.brokers;
     result.notes.push(`Kafka ${kafka.value.address} (${kafka.value.alreadyRunning ? 'already running: left running' : `started by the demo, pid ${kafka.value.pid}`})`);
   }
-  if (ferret.value) {
+  if (ferret.status === 'fulfilled' && ferret.value) {
     result.mongoBase = ferret.value.address.replace(/\/+$/, '');
     result.notes.push(`MongoDB wire protocol (FerretDB) ${result.mongoBase} (${ferret.value.alreadyRunning ? 'already running: left running' : `started by the demo, pid ${ferret.value.pid}`})`);
   }
-  return result;
+  return result as Infra;
 }
 
 // ---------------------------------------------------------------------------------------------- apps
 
-function envPort(name, fallback) {
+function envPort(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new DemoError(`${name}=${raw} is not a TCP port (0 picks a free one)`);
@@ -211,31 +236,33 @@ function envPort(name, fallback) {
 }
 
 /** `port` when it can be listened on (0.0.0.0, as the apps do), else a free port; 0: a free port. */
-function portOrFree(port, label) {
-  const tryListen = (p) =>
-    new Promise((resolve) => {
+function portOrFree(port: number, label: string): Promise<number> {
+  const tryListen = (p: number) =>
+    new Promise<number | null>((resolve) => {
       const server = net.createServer();
       server.once('error', () => resolve(null));
       server.listen(p, '0.0.0.0', () => {
-        const { port: got } = server.address();
+        const { port: got } = server.address() as net.AddressInfo;
         server.close(() => resolve(got));
       });
     });
   return tryListen(port).then(async (got) => {
     if (got !== null) return got;
     log(`${label}: port ${port} is taken, using a free port instead`);
-    return tryListen(0);
+    return (await tryListen(0))!;
   });
 }
 
 class App {
-  constructor(name, env, logFile) {
-    this.name = name;
-    this.env = env;
-    this.logFile = logFile;
-    this.child = null;
-    this.exit = null;
-  }
+  child: ChildProcess | null = null;
+  exit: number | string | null = null;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly name: AppName,
+    readonly env: Record<string, string>,
+    readonly logFile: string,
+  ) {}
 
   get port() {
     return Number(this.env.HTTP_PORT);
@@ -250,7 +277,6 @@ class App {
   }
 
   start() {
-    const { appArgs } = require('../ops/lib/dist');
     const out = fs.openSync(this.logFile, 'a');
     // Its own process group: Ctrl-C in the terminal reaches the demo only, which stops the apps in order.
     this.child = spawn(process.execPath, appArgs(this.name), {
@@ -260,11 +286,12 @@ class App {
       detached: true,
     });
     fs.closeSync(out);
-    stop.children.add(this.child);
+    const child = this.child;
+    stop.children.add(child);
     this.exited = new Promise((resolve) =>
-      this.child.on('exit', (code, signal) => {
+      child.on('exit', (code, signal) => {
         this.exit = code ?? signal;
-        stop.children.delete(this.child);
+        stop.children.delete(child);
         resolve();
       }),
     );
@@ -295,7 +322,8 @@ class App {
   async stop() {
     if (!this.child || this.exit !== null) return;
     this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20000);
+    const child = this.child;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
     await this.exited;
     clearTimeout(timer);
   }
@@ -303,12 +331,11 @@ class App {
 
 // ------------------------------------------------------------------------------------------- kafka
 
-function kafkaFor(brokers) {
-  const { Kafka, logLevel } = require('kafkajs');
+function kafkaFor(brokers: string[]): Kafka {
   return new Kafka({ clientId: 'demo', brokers, logLevel: logLevel.NOTHING, retry: { retries: 5 } });
 }
 
-async function createTopics(kafka, topics, numPartitions = 3) {
+async function createTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -321,9 +348,18 @@ async function createTopics(kafka, topics, numPartitions = 3) {
 }
 
 /** Reads every message of the topics from their start until `count` arrived. */
-async function readTopics(kafka, topics, count, groupId, timeoutMs = 60000) {
+interface Letter {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+async function readTopics(kafka: Kafka, topics: string[], count: number, groupId: string, timeoutMs = 60000): Promise<Letter[]> {
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-  const seen = [];
+  const seen: Letter[] = [];
   try {
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
@@ -341,14 +377,14 @@ async function readTopics(kafka, topics, count, groupId, timeoutMs = 60000) {
 
 // --------------------------------------------------------------------------------------------- main
 
-async function main() {
-  let options;
+async function main(): Promise<number> {
+  let options: Options;
   try {
     ({ values: options } = parseArgs({
       options: { once: { type: 'boolean' }, 'no-build': { type: 'boolean' }, build: { type: 'boolean' }, 'keep-data': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (error) {
-    process.stderr.write(`[demo] ${error.message}\n\n${HELP}`);
+    process.stderr.write(`[demo] ${(error as Error).message}\n\n${HELP}`);
     return 2;
   }
   if (options.help) {
@@ -361,11 +397,11 @@ async function main() {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const runId = `demo-${stamp}-${crypto.randomBytes(2).toString('hex')}`;
   const prefix = `${runId}.`;
-  const cleanups = [];
-  const infraStops = [];
-  const apps = [];
-  let kafka = null;
-  let infraInfo = null;
+  const cleanups: Step[] = [];
+  const infraStops: Step[] = [];
+  const apps: App[] = [];
+  let kafka: Kafka | null = null;
+  let infraInfo: Infra | null = null;
   const databases = [`${runId}-ongoing-training`, `${runId}-notifier`];
   let ok = false;
   let mailLive = false;
@@ -379,7 +415,6 @@ async function main() {
     for (const note of infraInfo.notes) log(note);
 
     // The mail catcher.
-    const { startMailCatcher } = require('./mail-catcher');
     const mailDir = path.resolve(process.env.DEMO_MAIL_DIR || path.join(ROOT, '.artifacts', 'demo-mail', runId));
     const catcher = await startMailCatcher({
       dir: mailDir,
@@ -453,15 +488,12 @@ async function main() {
     log(`both apps are ready (topics ${prefix}*, databases ${databases.join(', ')})`);
 
     // The story.
-    const { Partitioners } = require('kafkajs');
     const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     cleanups.push({ what: 'the demo producer', run: () => producer.disconnect().catch(() => undefined) });
-    const { opsToken } = require('../ops/commands/pair');
-    const jwt = require('jsonwebtoken');
-    const token = (role, sub) => jwt.sign({ sub, role }, secret, { algorithm: 'HS256', expiresIn: '1h' });
+    const token = (role: string, sub: string) => jwt.sign({ sub, role }, secret, { algorithm: 'HS256', expiresIn: '1h' });
     const ops = opsToken(secret, 'demo');
-    const api = async (method, route, { body, token: bearer = ops } = {}) => {
+    const api: ScenarioContext['api'] = async (method, route, { body, token: bearer = ops } = {}) => {
       const response = await fetch(`${ot.url}${route}`, {
         method,
         headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
@@ -471,13 +503,13 @@ async function main() {
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : undefined };
     };
-    const history = async (pair) => {
+    const history = async (pair: Pair): Promise<HistoryEntry[] | null> => {
       const r = await api('GET', `/v1/clients/${encodeURIComponent(pair.clientId)}/ongoing-training/${encodeURIComponent(pair.coachId)}/history?limit=1000`);
       if (r.status === 404) return null;
       if (r.status !== 200) throw new Error(`history answered ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body.entries;
+      return r.body.entries as HistoryEntry[];
     };
-    const ctx = {
+    const ctx: ScenarioContext = {
       send: (topic, event) => producer.send({ topic: prefix + topic, acks: -1, messages: [{ key: event.clientId, value: JSON.stringify(event) }] }),
       sendRaw: (topic, key, text) => producer.send({ topic: prefix + topic, acks: -1, messages: [{ key, value: text }] }),
       api,
@@ -489,7 +521,6 @@ async function main() {
       log: say,
     };
     say('\n== The story: events through Kafka, the switch through the API ==');
-    const { runScenario } = require('./scenario');
     const story = await runScenario(ctx);
 
     // Dead letters, read back.
@@ -497,8 +528,8 @@ async function main() {
     const letters = await readTopics(kafka, dlqTopics, story.deadLetters.length, `${prefix}demo-dlq-reader`);
 
     // Every autobook sends two emails (R9): wait for them all.
-    const timelines = [];
-    for (const pair of story.pairs) timelines.push({ pair, entries: [...(await history(pair))].reverse() });
+    const timelines: { pair: Pair; entries: HistoryEntry[] }[] = [];
+    for (const pair of story.pairs) timelines.push({ pair, entries: [...((await history(pair)) ?? [])].reverse() });
     const autobooks = timelines.reduce((n, t) => n + t.entries.filter((e) => e.outcome === 'autobooked').length, 0);
     // Two emails per autobook (R9), per void (R15) and per failed payment (R16); one per heads-up (R13).
     const expectedEmails = timelines.reduce(
@@ -513,14 +544,13 @@ async function main() {
     await waitFor(`${expectedEmails} emails at the mail catcher (got ${catcher.messages.length}; notifier log: ${rel(notifier.logFile)})`, () => catcher.messages.length >= expectedEmails, 60000);
 
     // The report.
-    const { timelineLines, pairViewLines } = require('../ops/lib/timeline');
     say('\n== Timeline: what happened and why (from GET /v1/clients/{client}/ongoing-training/{coach}/history, oldest first) ==');
     for (const { pair, entries } of timelines) {
       say(`\n${pair.title}`);
       say(`  ${pair.story}`);
       say(...[timelineLines(entries, pair.notes).join('\n')]);
       const list = await api('GET', `/v1/clients/${encodeURIComponent(pair.clientId)}/ongoing-training`);
-      const view = list.body.coaches.find((c) => c.coachId === pair.coachId);
+      const view = list.body.coaches.find((c: { coachId: string }) => c.coachId === pair.coachId);
       say('  now:');
       say(pairViewLines(view, { indent: '    ' }).join('\n'));
     }
@@ -558,42 +588,42 @@ async function main() {
       while (!stop.signal) await pause(60000);
     }
   } catch (error) {
-    if (error instanceof DemoError) process.stderr.write(`[demo] failed: ${error.message}\n`);
-    else process.stderr.write(`[demo] failed: ${error && error.stack ? error.stack : String(error)}\n`);
+    if (error instanceof DemoError || error instanceof WaitTimeout) process.stderr.write(`[demo] failed: ${error.message}\n`);
+    else process.stderr.write(`[demo] failed: ${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
     for (const app of apps) {
       if (app.child && app.exit !== null) process.stderr.write(`[demo] ${app.name} had exited (${app.exit}); the end of its log:\n${app.tail(15)}\n`);
     }
   } finally {
-    await cleanup({ cleanups, infraStops, apps, kafka, infraInfo, prefix, databases, keep: options['keep-data'] });
+    await cleanup({ cleanups, infraStops, apps, kafka, infraInfo, prefix, databases, keep: Boolean(options['keep-data']) });
   }
   if (ok) return 0;
   return stop.signal ? (stop.signal === 'SIGINT' ? 130 : 143) : 1;
 }
 
-async function cleanup({ cleanups, infraStops, apps, kafka, infraInfo, prefix, databases, keep }) {
+async function cleanup({ cleanups, infraStops, apps, kafka, infraInfo, prefix, databases, keep }: { cleanups: Step[]; infraStops: Step[]; apps: App[]; kafka: Kafka | null; infraInfo: Infra | null; prefix: string; databases: string[]; keep: boolean }): Promise<void> {
   log('stopping...');
   // The producer, the apps (they flush and leave their groups), the mail catcher: the reverse of their start.
   for (const c of cleanups.splice(0).reverse()) {
-    await Promise.resolve(c.run()).catch((error) => log(`stopping ${c.what} failed: ${error.message}`));
+    await Promise.resolve(c.run()).catch((error: Error) => log(`stopping ${c.what} failed: ${error.message}`));
   }
   for (const app of apps.filter((a) => a.child)) log(`${app.name} (pid ${app.pid}) stopped (${app.exit})`);
   // This run's topics, groups and databases, unless they are to be kept.
   if (infraInfo && infraInfo.brokers && infraInfo.mongoBase) {
     if (keep) log(`kept topics ${prefix}* and databases ${databases.join(', ')} (--keep-data)`);
-    else await deleteData(kafka ?? kafkaFor(infraInfo.brokers), infraInfo.mongoBase, prefix, databases).catch((error) => log(`could not delete this run's data: ${error.message}`));
+    else await deleteData(kafka ?? kafkaFor(infraInfo.brokers), infraInfo.mongoBase, prefix, databases).catch((error: Error) => log(`could not delete this run's data: ${error.message}`));
   }
   // The infrastructure: only what the demo started itself.
   const stops = infraStops.splice(0);
   for (const c of stops) {
     await Promise.resolve(c.run()).then(
       () => log(`stopped ${c.what}`),
-      (error) => log(`stopping ${c.what} failed: ${error.message}`),
+      (error: Error) => log(`stopping ${c.what} failed: ${error.message}`),
     );
   }
   if (infraInfo && stops.length === 0) log('the infrastructure was not started by this demo: left as it was');
 }
 
-async function deleteData(kafka, mongoBase, prefix, databases) {
+async function deleteData(kafka: Kafka, mongoBase: string, prefix: string, databases: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -605,7 +635,6 @@ async function deleteData(kafka, mongoBase, prefix, databases) {
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
-  const mongoose = require('mongoose');
   for (const db of databases) {
     const connection = mongoose.createConnection(`${mongoBase}/${db}`, { serverSelectionTimeoutMS: 5000 });
     try {
@@ -618,14 +647,10 @@ async function deleteData(kafka, mongoBase, prefix, databases) {
   log(`deleted this run's topics (${prefix}*), consumer groups and databases`);
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error) => {
-      process.stderr.write(`[demo] failed: ${error && error.stack ? error.stack : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
-
-module.exports = { main };
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`[demo] failed: ${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,115 +1,90 @@
-#!/usr/bin/env node
-'use strict';
-// A mail catcher for the local demo: a real SMTP server (smtp-server) that keeps every email it is sent,
-// writes each one as <n>-<to>-<subject>.eml (the raw message) and .html (its HTML part) into a folder, and
+// A mail catcher for the local demo: libs/testing's SMTP sink keeping every email it is sent, each one
+// also written as <n>-<to>-<subject>.eml (the raw message) and .html (its HTML part) into a folder, and
 // a small web page listing them (from, to, subject, time) and showing each one: its HTML in a sandboxed
 // iframe, its text part, its headers.
 //
-//   const { startMailCatcher } = require('./scripts/demo/mail-catcher');
 //   const catcher = await startMailCatcher({ smtpPort: 1025, uiPort: 8025, dir: '.artifacts/demo-mail' });
 //   catcher.messages; catcher.url; await catcher.close();
 //
-// Standalone: node scripts/demo/mail-catcher.js [--smtp-port 1025] [--ui-port 8025] [--dir <folder>]
+// Standalone: `npm run mail-catcher -- [--smtp-port 1025] [--ui-port 8025] [--dir <folder>]`.
 // A port that is taken falls back to a free one (port 0 always picks a free one).
+import { escapeHtml } from '#platform/http/escape-html';
+import { ReceivedEmail, SINK_HOST as HOST, SmtpSink, listenOrFree } from '#testing';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
 
-const fs = require('node:fs');
-const http = require('node:http');
-const path = require('node:path');
-const { SMTPServer } = require('smtp-server');
-const { simpleParser } = require('mailparser');
-
-const HOST = '127.0.0.1';
-
-const escapeHtml = (s) =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-
-const slug = (s, max) =>
+const slug = (s: string | undefined, max: number) =>
   String(s ?? '')
     .toLowerCase()
     .replace(/[^a-z0-9@.]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, max) || 'none';
 
-/** Listens on `port`, or on a free port when it is taken; resolves to the port listened on. */
-function listen(server, port, label, log) {
-  return new Promise((resolve, reject) => {
-    const attempt = (p) => {
-      const onError = (error) => {
-        server.off('listening', onListening);
-        if (error.code === 'EADDRINUSE' && p !== 0) {
-          log(`${label}: port ${p} is taken, using a free port instead`);
-          attempt(0);
-        } else reject(error);
-      };
-      const onListening = () => {
-        server.off('error', onError);
-        resolve(server.address().port);
-      };
-      server.once('error', onError);
-      server.once('listening', onListening);
-      server.listen(p, HOST);
-    };
-    attempt(port);
-  });
+export interface CaughtEmail {
+  id: number;
+  receivedAt: string;
+  envelope: { from: string; to: string[] };
+  from: string;
+  to: string;
+  subject: string;
+  messageId: string;
+  text: string;
+  html: string;
+  headers: string[];
+  emlFile: string;
+  htmlFile: string;
+  raw: Buffer;
 }
 
-class MailCatcher {
-  constructor({ dir, log = () => undefined }) {
-    this.dir = dir;
-    this.log = log;
-    /** Every email caught, oldest first. */
-    this.messages = [];
-    this.smtp = null;
-    this.web = null;
-    this.smtpPort = null;
-    this.uiPort = null;
-  }
+export class MailCatcher {
+  /** Every email caught, oldest first. */
+  readonly messages: CaughtEmail[] = [];
+  private sink: SmtpSink | null = null;
+  private web: http.Server | null = null;
+  uiPort: number | null = null;
 
-  get url() {
+  constructor(
+    readonly dir: string,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {}
+
+  get url(): string {
     return `http://${HOST}:${this.uiPort}`;
   }
 
-  get smtpUrl() {
-    return `smtp://${HOST}:${this.smtpPort}`;
+  get smtpUrl(): string {
+    return this.sink!.url;
   }
 
-  async start({ smtpPort = 1025, uiPort = 8025 } = {}) {
+  async start({ smtpPort = 1025, uiPort = 8025 }: { smtpPort?: number; uiPort?: number } = {}): Promise<this> {
     fs.mkdirSync(this.dir, { recursive: true });
-    this.smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
+    this.sink = await SmtpSink.start({
+      port: smtpPort,
       size: 20 * 1024 * 1024,
       closeTimeout: 2000,
-      onData: (stream, session, callback) => {
-        const chunks = [];
-        stream.on('data', (chunk) => chunks.push(chunk));
-        stream.on('error', callback);
-        stream.on('end', () => {
-          this.store(Buffer.concat(chunks), session).then(() => callback(), callback);
-        });
-      },
+      onReceived: (email) => this.store(email),
+      onPortTaken: (p) => this.log(`mail catcher SMTP: port ${p} is taken, using a free port instead`),
+      onError: (error) => this.log(`SMTP error: ${error.message}`),
     });
-    this.smtp.on('error', (error) => this.log(`SMTP error: ${error.message}`));
     this.web = http.createServer((req, res) => this.serve(req, res));
     this.web.keepAliveTimeout = 1000;
-    this.smtpPort = await listen(this.smtp.server, smtpPort, 'mail catcher SMTP', this.log);
-    this.uiPort = await listen(this.web, uiPort, 'mail catcher web page', this.log);
+    this.uiPort = await listenOrFree(this.web, uiPort, HOST, (p) => this.log(`mail catcher web page: port ${p} is taken, using a free port instead`));
     return this;
   }
 
-  async store(raw, session) {
-    const parsed = await simpleParser(raw);
+  private store(email: ReceivedEmail): void {
+    const { parsed, raw } = email;
     const id = this.messages.length + 1;
-    const to = session.envelope.rcptTo.map((r) => r.address);
+    const to = email.envelopeTo;
     const base = `${String(id).padStart(3, '0')}-${slug(to[0], 40)}-${slug(parsed.subject, 60)}`;
     const html = typeof parsed.html === 'string' ? parsed.html : `<pre>${escapeHtml(parsed.text ?? '')}</pre>`;
-    const message = {
+    const message: CaughtEmail = {
       id,
       receivedAt: new Date().toISOString(),
-      envelope: { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to },
-      from: parsed.from?.text ?? '',
-      to: Array.isArray(parsed.to) ? parsed.to.map((t) => t.text).join(', ') : (parsed.to?.text ?? ''),
+      envelope: { from: email.envelopeFrom, to },
+      from: email.from,
+      to: email.to,
       subject: parsed.subject ?? '',
       messageId: parsed.messageId ?? '',
       text: parsed.text ?? '',
@@ -126,13 +101,13 @@ class MailCatcher {
     this.log(`#${id} to ${message.envelope.to.join(', ')}: "${message.subject}" -> ${shown.startsWith('..') ? message.emlFile : shown}`);
   }
 
-  serve(req, res) {
-    const url = new URL(req.url, this.url);
-    const send = (status, type, body, headers = {}) => {
+  private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', this.url);
+    const send = (status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...headers });
       res.end(body);
     };
-    const page = (title, body, refresh = false) =>
+    const page = (title: string, body: string, refresh = false) =>
       send(
         200,
         'text/html; charset=utf-8',
@@ -154,13 +129,13 @@ th{background:#f4f4f4}a{color:#0b5cad}pre{background:#f7f7f7;padding:12px;white-
         .join('');
       return page(
         `Mail catcher (${this.messages.length})`,
-        `<h1>Mail catcher</h1><p class="muted">${this.messages.length} email(s) caught on SMTP ${HOST}:${this.smtpPort}, saved in ${escapeHtml(this.dir)}. This page refreshes itself.</p>
+        `<h1>Mail catcher</h1><p class="muted">${this.messages.length} email(s) caught on SMTP ${HOST}:${this.sink!.port}, saved in ${escapeHtml(this.dir)}. This page refreshes itself.</p>
 <table><tr><th>#</th><th>received (UTC)</th><th>from</th><th>to</th><th>subject</th></tr>${rows || '<tr><td colspan="5" class="muted">nothing yet</td></tr>'}</table>`,
         true,
       );
     }
     if (url.pathname === '/api/messages') {
-      const list = this.messages.map(({ raw, html, text, ...m }) => m);
+      const list = this.messages.map(({ raw: _raw, html: _html, text: _text, ...m }) => m);
       return send(200, 'application/json; charset=utf-8', JSON.stringify(list, null, 2));
     }
     if (url.pathname === '/account/ongoing-training') {
@@ -174,11 +149,11 @@ th{background:#f4f4f4}a{color:#0b5cad}pre{background:#f7f7f7;padding:12px;white-
     const match = /^\/messages\/(\d+)(?:\/(html|raw))?$/.exec(url.pathname);
     const message = match ? this.messages[Number(match[1]) - 1] : undefined;
     if (!message) return send(404, 'text/plain; charset=utf-8', 'not found\n');
-    if (match[2] === 'html') {
+    if (match![2] === 'html') {
       // Served on its own, sandboxed twice: by the iframe's sandbox attribute and by this CSP.
       return send(200, 'text/html; charset=utf-8', message.html, { 'content-security-policy': "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:" });
     }
-    if (match[2] === 'raw') {
+    if (match![2] === 'raw') {
       return send(200, 'message/rfc822', message.raw, { 'content-disposition': `attachment; filename="${path.basename(message.emlFile)}"` });
     }
     return page(
@@ -192,15 +167,15 @@ th{background:#f4f4f4}a{color:#0b5cad}pre{background:#f7f7f7;padding:12px;white-
     );
   }
 
-  async close() {
-    const smtp = this.smtp;
+  async close(): Promise<void> {
+    const sink = this.sink;
     const web = this.web;
-    this.smtp = null;
+    this.sink = null;
     this.web = null;
     await Promise.all([
-      smtp ? new Promise((resolve) => smtp.close(() => resolve())) : null,
+      sink?.close(),
       web
-        ? new Promise((resolve) => {
+        ? new Promise<void>((resolve) => {
             web.close(() => resolve());
             web.closeAllConnections();
           })
@@ -209,25 +184,6 @@ th{background:#f4f4f4}a{color:#0b5cad}pre{background:#f7f7f7;padding:12px;white-
   }
 }
 
-async function startMailCatcher({ dir, smtpPort, uiPort, log }) {
-  return new MailCatcher({ dir, log }).start({ smtpPort, uiPort });
-}
-
-module.exports = { startMailCatcher, MailCatcher };
-
-if (require.main === module) {
-  const { parseArgs } = require('node:util');
-  const { values } = parseArgs({ options: { 'smtp-port': { type: 'string', default: '1025' }, 'ui-port': { type: 'string', default: '8025' }, dir: { type: 'string', default: path.resolve(__dirname, '..', '..', '.artifacts', 'demo-mail', 'catcher') } } });
-  startMailCatcher({ dir: values.dir, smtpPort: Number(values['smtp-port']), uiPort: Number(values['ui-port']), log: (l) => process.stdout.write(`[mail] ${l}\n`) }).then(
-    (catcher) => {
-      process.stdout.write(`[mail] SMTP ${catcher.smtpUrl}, web page ${catcher.url}, files in ${catcher.dir} (Ctrl-C to stop)\n`);
-      const stop = () => catcher.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    },
-    (error) => {
-      process.stderr.write(`[mail] cannot start: ${error.message}\n`);
-      process.exit(1);
-    },
-  );
+export async function startMailCatcher({ dir, smtpPort, uiPort, log }: { dir: string; smtpPort?: number; uiPort?: number; log?: (line: string) => void }): Promise<MailCatcher> {
+  return new MailCatcher(dir, log).start({ smtpPort, uiPort });
 }

@@ -1,35 +1,86 @@
-'use strict';
 // The demo's story: a few clients and coaches, driven through Kafka (package.booked, session.completed)
 // and the HTTP API (the switch), each step waiting until the service has applied it and checking that the
 // decision is the one the rules (shared/spec/ongoing-training.md) call for.
 
-const { money } = require('../ops/lib/timeline');
+import type { Money, PaymentFailed, PaymentSucceeded, SessionCompleted, SessionCompletionReverted, packageBookedSchema } from '#contracts';
+import type { z } from 'zod';
+import type { HistoryEntry, Note } from './history.js';
+import { money } from './ops-cli.js';
 
-const USD = (amount) => ({ amount, currency: 'USD' });
-const EUR = (amount) => ({ amount, currency: 'EUR' });
+const USD = (amount: number): Money => ({ amount, currency: 'USD' });
+const EUR = (amount: number): Money => ({ amount, currency: 'EUR' });
 
-const PEOPLE = {
+interface Person {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export const PEOPLE = {
   ana: { id: 'client-ana', name: 'Ana Alvarez', email: 'ana.alvarez@example.com' },
   ben: { id: 'client-ben', name: 'Ben Brooks', email: 'ben.brooks@example.com' },
   cleo: { id: 'client-cleo', name: 'Cleo Chen', email: 'cleo.chen@example.com' },
   carla: { id: 'coach-carla', name: 'Carla Costa', email: 'carla.costa@example.com' },
   dev: { id: 'coach-dev', name: 'Dev Desai', email: 'dev.desai@example.com' },
-};
+} satisfies Record<string, Person>;
+
+/** A package.booked as sent: auto-renewal left out when the checkout says nothing of it. */
+type PackageBooked = z.input<typeof packageBookedSchema>;
+
+interface PackageSpec {
+  packageId: string;
+  sessionCount: number;
+  price: Money;
+  autoRenewal?: boolean;
+  ongoingTraining?: boolean;
+}
+
+/** An input topic of the service, and what the demo sends on it. */
+interface Inputs {
+  'package.booked': PackageBooked;
+  'session.completed': SessionCompleted;
+  'session.completion.reverted': SessionCompletionReverted;
+  'payment.failed': PaymentFailed;
+  'payment.succeeded': PaymentSucceeded;
+}
+
+/** What the story needs from the demo: Kafka, the API, the clock and the output. */
+export interface ScenarioContext {
+  send<T extends keyof Inputs>(topic: T, event: Inputs[T]): Promise<unknown>;
+  sendRaw(topic: keyof Inputs, key: string, text: string): Promise<unknown>;
+  api(method: string, route: string, options?: { body?: unknown; token?: string }): Promise<{ status: number; body: any }>;
+  token(role: string, sub: string): string;
+  /** Newest first; null when the service knows no such pair. */
+  history(pair: Pair): Promise<HistoryEntry[] | null>;
+  waitFor<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T>;
+  moveClock(ms: number): void;
+  log(line: string): void;
+}
+
+export interface Story {
+  pairs: Pair[];
+  mismatches: string[];
+  deadLetters: { topic: keyof Inputs; value: string }[];
+}
 
 /**
  * A pair and what happened to it. `inputs` counts the inputs the service must have recorded (one
  * history entry each); `notes` are API calls the service refused, which it does not record.
  */
-class Pair {
-  constructor(client, coach, story) {
-    this.client = client;
-    this.coach = coach;
-    this.story = story;
+export class Pair {
+  readonly clientId: string;
+  readonly coachId: string;
+  inputs = 0;
+  readonly notes: Note[] = [];
+  private sessions = 0;
+
+  constructor(
+    readonly client: Person,
+    readonly coach: Person,
+    readonly story: string,
+  ) {
     this.clientId = client.id;
     this.coachId = coach.id;
-    this.inputs = 0;
-    this.notes = [];
-    this.sessions = 0;
   }
 
   get title() {
@@ -40,7 +91,7 @@ class Pair {
     return `${this.client.name.split(' ')[0]} + ${this.coach.name.split(' ')[0]}`;
   }
 
-  packageBooked({ packageId, sessionCount, price, autoRenewal, ongoingTraining }) {
+  packageBooked({ packageId, sessionCount, price, autoRenewal, ongoingTraining }: PackageSpec): PackageBooked {
     return {
       eventId: `evt-${packageId}`,
       occurredAt: new Date().toISOString(),
@@ -56,7 +107,7 @@ class Pair {
     };
   }
 
-  sessionCompleted(packageId) {
+  sessionCompleted(packageId?: string): SessionCompleted {
     const sessionId = `${this.clientId.replace(/^client-/, '')}-${this.coachId.replace(/^coach-/, '')}-s${++this.sessions}`;
     return {
       eventId: `evt-${sessionId}`,
@@ -69,20 +120,16 @@ class Pair {
   }
 }
 
-function outcomeText(entry) {
-  return entry.outcome === 'autobooked' ? `autobooked #${entry.autobook.sequence} at ${money(entry.autobook.rate)}` : `no-autobook (${entry.reason})`;
+function outcomeText(entry: HistoryEntry): string {
+  return entry.outcome === 'autobooked' ? `autobooked #${entry.autobook!.sequence} at ${money(entry.autobook!.rate)}` : `no-autobook (${entry.reason})`;
 }
 
-/**
- * Runs the story. `ctx`: { send(topic, event), sendRaw(topic, key, text), api(method, path, { body, token }),
- * token(role, sub), history(pair) -> entries newest first, waitFor(what, probe, ms), log(line) }.
- * Returns { pairs, mismatches, deadLetterProbes }.
- */
-async function runScenario(ctx) {
-  const mismatches = [];
+/** Runs the story through `ctx`; every decision that is not the one the rules call for is a mismatch. */
+export async function runScenario(ctx: ScenarioContext): Promise<Story> {
+  const mismatches: string[] = [];
 
   /** Waits until the pair's history holds every input sent so far; checks the newest decision. */
-  async function applied(pair, what, expected) {
+  async function applied(pair: Pair, what: string, expected: string): Promise<HistoryEntry> {
     const entries = await ctx.waitFor(`the service to apply "${what}" for ${pair.short} (decision ${pair.inputs})`, async () => {
       const list = await ctx.history(pair);
       return list && list.length >= pair.inputs ? list : undefined;
@@ -97,7 +144,7 @@ async function runScenario(ctx) {
     return newest;
   }
 
-  async function book(pair, spec, expected) {
+  async function book(pair: Pair, spec: PackageSpec, expected: string): Promise<PackageBooked> {
     const event = pair.packageBooked(spec);
     pair.inputs++;
     await ctx.send('package.booked', event);
@@ -106,13 +153,13 @@ async function runScenario(ctx) {
     return event;
   }
 
-  async function complete(pair, expected, { event, label } = {}) {
+  async function complete(pair: Pair, expected: string, { event, label }: { event?: SessionCompleted; label?: string } = {}): Promise<HistoryEntry | null> {
     const sent = event ?? pair.sessionCompleted();
     if (expected === 'duplicate') {
       // Applied already: stored nowhere (R10). The pair's next input shows that it left no entry.
       await ctx.send('session.completed', sent);
       pair.notes.push({ at: new Date().toISOString(), text: `${label}: ignored, nothing stored (R10)`, detail: `session ${sent.sessionId} was completed already` });
-      ctx.log(`  ${pair.short.padEnd(14)} ${label.padEnd(58)} -> ignored (R10)`);
+      ctx.log(`  ${pair.short.padEnd(14)} ${label!.padEnd(58)} -> ignored (R10)`);
       return null;
     }
     pair.inputs++;
@@ -121,7 +168,7 @@ async function runScenario(ctx) {
   }
 
   /** A pause through the API (R14): until this far from now on the service's clock. */
-  async function pause(pair, untilMs, expected) {
+  async function pause(pair: Pair, untilMs: number, expected: string): Promise<string> {
     const until = new Date(Date.now() + clockOffset + untilMs).toISOString();
     const response = await ctx.api('PUT', `/v1/clients/${encodeURIComponent(pair.clientId)}/ongoing-training/${encodeURIComponent(pair.coachId)}/pause`, {
       body: { until },
@@ -133,14 +180,14 @@ async function runScenario(ctx) {
     return until;
   }
 
-  async function endPause(pair, expected) {
+  async function endPause(pair: Pair, expected: string): Promise<void> {
     const response = await ctx.api('DELETE', `/v1/clients/${encodeURIComponent(pair.clientId)}/ongoing-training/${encodeURIComponent(pair.coachId)}/pause`, { token: ctx.token('client', pair.clientId) });
     if (response.status !== 200) throw new Error(`${pair.short}: ending the pause was refused: ${response.status} ${JSON.stringify(response.body)}`);
     pair.inputs++;
     await applied(pair, 'API DELETE .../pause (ended early)', expected);
   }
 
-  async function send(pair, topic, event, what, expected) {
+  async function send<T extends keyof Inputs>(pair: Pair, topic: T, event: Inputs[T], what: string, expected: string): Promise<HistoryEntry> {
     pair.inputs++;
     await ctx.send(topic, event);
     return applied(pair, what, expected);
@@ -148,7 +195,7 @@ async function runScenario(ctx) {
 
   let clockOffset = 0;
 
-  async function toggle(pair, enrolled, expected) {
+  async function toggle(pair: Pair, enrolled: boolean, expected: string): Promise<{ status: number; body: any }> {
     const started = new Date().toISOString();
     const response = await ctx.api('PUT', `/v1/clients/${encodeURIComponent(pair.clientId)}/ongoing-training/${encodeURIComponent(pair.coachId)}`, {
       body: { enrolled },
@@ -186,7 +233,7 @@ async function runScenario(ctx) {
   await complete(anaCarla, 'sessions-on-deck');
   await complete(anaCarla, 'sessions-on-deck');
   const first = await complete(anaCarla, 'autobooked');
-  const pastIt = anaCarla.sessionCompleted(first.autobook && first.autobook.eventId);
+  const pastIt = anaCarla.sessionCompleted(first!.autobook && first!.autobook.eventId);
   await complete(anaCarla, 'autobooked', { event: pastIt, label: `session.completed ${pastIt.sessionId} (the autobooked session)` });
   await complete(anaCarla, 'duplicate', { event: pastIt, label: `the same session.completed again (same eventId: redelivery)` });
   await book(anaCarla, { packageId: 'ana-carla-pkg-2', sessionCount: 2, price: USD(18000) }, 'sessions-on-deck');
@@ -247,8 +294,8 @@ async function runScenario(ctx) {
   await applied(cleoCarla, 'the pause ends by itself (within 60 s of its end)', 'autobooked');
 
   // anaDev's last completion booked a session: that completion was a mistake.
-  const anaDevEntries = await ctx.history(anaDev);
-  const triggering = anaDevEntries[0].input;
+  const anaDevEntries = (await ctx.history(anaDev))!;
+  const triggering = anaDevEntries[0].input as { sessionId: string };
   await send(
     anaDev,
     'session.completion.reverted',
@@ -258,8 +305,8 @@ async function runScenario(ctx) {
   );
 
   // cleoDev's package booked a session at once; its payment fails, then succeeds.
-  const cleoDevAutobook = (await ctx.history(cleoDev))[0].autobook;
-  const payment = (type, minutes) => ({ eventId: `evt-${type}-${cleoDevAutobook.eventId}`, occurredAt: new Date(Date.now() + minutes * 60000).toISOString(), autobookEventId: cleoDevAutobook.eventId, clientId: cleoDev.clientId, coachId: cleoDev.coachId, ...(type === 'payment.failed' ? { reason: 'card declined' } : {}) });
+  const cleoDevAutobook = (await ctx.history(cleoDev))![0].autobook!;
+  const payment = (type: 'payment.failed' | 'payment.succeeded', minutes: number) => ({ eventId: `evt-${type}-${cleoDevAutobook.eventId}`, occurredAt: new Date(Date.now() + minutes * 60000).toISOString(), autobookEventId: cleoDevAutobook.eventId, clientId: cleoDev.clientId, coachId: cleoDev.coachId, ...(type === 'payment.failed' ? { reason: 'card declined' } : {}) });
   await send(cleoDev, 'payment.failed', payment('payment.failed', 0), `payment.failed for autobook #${cleoDevAutobook.sequence} (card declined)`, 'payment-pending');
   await complete(cleoDev, 'payment-pending');
   await send(cleoDev, 'payment.succeeded', payment('payment.succeeded', 1), `payment.succeeded for autobook #${cleoDevAutobook.sequence}`, 'autobooked');
@@ -276,5 +323,3 @@ async function runScenario(ctx) {
 
   return { pairs: [anaCarla, benCarla, anaDev, cleoDev, benDev, cleoCarla], mismatches, deadLetters: [{ topic: 'package.booked', value: broken }, { topic: 'session.completed', value: breach }] };
 }
-
-module.exports = { runScenario, PEOPLE };
