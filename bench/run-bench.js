@@ -742,7 +742,6 @@ async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
 async function latencyPhase({ opts, infra, kafka, admin, runId }) {
   const prefix = `bench-${runId}-latency.`;
   const topic = (t) => prefix + t;
-  const inputTopics = [topic(TOPIC.PACKAGE_BOOKED), topic(TOPIC.SESSION_COMPLETED)];
   await createTopics(admin, everyTopic(prefix), opts.partitions);
 
   const workload = aSteadyWorkload('l', { rate: opts.rate, seconds: opts.warmup + opts.seconds, active: opts.activePairs, seed: opts.seed + 1 });

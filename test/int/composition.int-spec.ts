@@ -14,7 +14,7 @@ import { PairRepository } from '../../apps/ongoing-training/src/renewal/pair.rep
 import { RenewalService } from '../../apps/ongoing-training/src/renewal/renewal.service.js';
 import { TEST_JWT_SECRET } from '../support/jwt.js';
 import { mongoUriFor } from '../support/mongo.js';
-import { runId } from '../support/wait.js';
+import { runId } from '#testing';
 
 function environment(label: string): Record<string, string> {
   const run = runId(label);

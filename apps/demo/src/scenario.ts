@@ -48,6 +48,7 @@ interface Inputs {
 export interface ScenarioContext {
   send<T extends keyof Inputs>(topic: T, event: Inputs[T]): Promise<unknown>;
   sendRaw(topic: keyof Inputs, key: string, text: string): Promise<unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON answers, checked field by field by the story
   api(method: string, route: string, options?: { body?: unknown; token?: string }): Promise<{ status: number; body: any }>;
   token(role: string, sub: string): string;
   /** Newest first; null when the service knows no such pair. */
@@ -195,6 +196,7 @@ export async function runScenario(ctx: ScenarioContext): Promise<Story> {
 
   let clockOffset = 0;
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as api()
   async function toggle(pair: Pair, enrolled: boolean, expected: string): Promise<{ status: number; body: any }> {
     const started = new Date().toISOString();
     const response = await ctx.api('PUT', `/v1/clients/${encodeURIComponent(pair.clientId)}/ongoing-training/${encodeURIComponent(pair.coachId)}`, {

@@ -7,6 +7,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const net = require('node:net');
 
+// Colour codes of a terminal (ESC [ ... m), which a log tail does not need.
+// eslint-disable-next-line no-control-regex
+const ANSI_COLOURS = /\x1b\[[0-9;]*m/g;
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Default logger: one prefixed line per message, on stdout (the CLI's output). */
@@ -38,7 +42,7 @@ function runWithProgress(cmd, args, { cwd, env, log = defaultLog, label }) {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const onData = (buf) => {
       // Maven prints colour resets even in batch mode: strip ANSI codes, drop empty lines.
-      for (const line of buf.toString().replace(/\x1b\[[0-9;]*m/g, '').split('\n')) {
+      for (const line of buf.toString().replace(ANSI_COLOURS, '').split('\n')) {
         if (!line.trim()) continue;
         tail.push(line);
         if (tail.length > 60) tail.shift();

@@ -136,7 +136,7 @@ describe('notifier: the two emails of an autobook (R9)', () => {
     try {
       await other.waitForEmails(events);
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n${world.appLogs()}`);
+      throw new Error(`${(error as Error).message}\n${world.appLogs()}`, { cause: error });
     }
   }
 });

@@ -147,7 +147,7 @@ export class NotifierWorld {
         200,
       );
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n${seen}\n${this.appLogs()}`);
+      throw new Error(`${(error as Error).message}\n${seen}\n${this.appLogs()}`, { cause: error });
     } finally {
       await admin.disconnect();
     }

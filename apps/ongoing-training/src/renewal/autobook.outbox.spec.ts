@@ -2,7 +2,7 @@ import { TOPICS } from '#contracts';
 import { aSessionAutobooked } from '#contracts/testing/builders';
 import { EventPublisher } from '#platform';
 import { Test } from '@nestjs/testing';
-import { waitFor } from '../../../../test/support/wait.js';
+import { waitFor } from '#testing';
 import { ONGOING_TRAINING_CONFIG } from '../config.js';
 import { emptyPair } from '../domain/index.js';
 import { RenewalMetrics } from '../observability/renewal.metrics.js';

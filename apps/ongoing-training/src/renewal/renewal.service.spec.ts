@@ -10,7 +10,7 @@ import { PairRepository } from './pair.repository.js';
 import { RenewalService } from './renewal.service.js';
 import { InMemoryPairs } from './testing/in-memory-pairs.js';
 import { RecordingPublisher } from './testing/recording-publisher.js';
-import { waitFor } from '../../../../test/support/wait.js';
+import { waitFor } from '#testing';
 
 async function aRenewalService() {
   const pairs = new InMemoryPairs();
