@@ -1,4 +1,4 @@
-import { HealthModule, KafkaModule, METRICS_REGISTRY, MongoModule, metricsServerProvider } from '#platform';
+import { HealthModule, KafkaModule, kafkaClientOf, METRICS_REGISTRY, MongoModule, metricsServerProvider } from '#platform';
 import { DynamicModule, Module } from '@nestjs/common';
 import { NOTIFIER_CONFIG, NotifierConfig } from './config.js';
 import { AutobookLookup } from './delivery/autobook-lookup.js';
@@ -25,10 +25,7 @@ export class NotifierModule {
       module: NotifierModule,
       imports: [
         KafkaModule.forRoot({
-          clientId: config.KAFKA_CLIENT_ID,
-          brokers: config.KAFKA_BROKERS,
-          topicPrefix: config.KAFKA_TOPIC_PREFIX,
-          partitions: config.KAFKA_TOPIC_PARTITIONS,
+          ...kafkaClientOf(config),
           produces: [],
           consumers: [
             { id: NOTIFICATIONS, groupId: config.KAFKA_GROUP_ID, ...consumer },

@@ -1,5 +1,5 @@
 import { TOPICS } from '#contracts';
-import { HealthModule, KafkaModule, METRICS_REGISTRY, MongoModule, metricsServerProvider } from '#platform';
+import { HealthModule, KafkaModule, kafkaClientOf, METRICS_REGISTRY, MongoModule, metricsServerProvider } from '#platform';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ONGOING_TRAINING_CONFIG, OngoingTrainingConfig } from './config.js';
 import { EnrollmentController } from './http/enrollment.controller.js';
@@ -26,10 +26,7 @@ export class OngoingTrainingModule {
       module: OngoingTrainingModule,
       imports: [
         KafkaModule.forRoot({
-          clientId: config.KAFKA_CLIENT_ID,
-          brokers: config.KAFKA_BROKERS,
-          topicPrefix: config.KAFKA_TOPIC_PREFIX,
-          partitions: config.KAFKA_TOPIC_PARTITIONS,
+          ...kafkaClientOf(config),
           produces: [TOPICS.SESSION_AUTOBOOKED, TOPICS.SESSION_AUTOBOOK_UPCOMING, TOPICS.SESSION_AUTOBOOK_VOIDED],
           consumers: [
             {

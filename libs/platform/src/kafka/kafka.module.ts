@@ -11,6 +11,19 @@ import { TopicNames } from './topic-names.js';
 /** The app's kafkajs client. */
 export const KAFKA = Symbol('KAFKA');
 
+/** The Kafka settings every app's configuration has. */
+export interface KafkaConfig {
+  KAFKA_CLIENT_ID: string;
+  KAFKA_BROKERS: string[];
+  KAFKA_TOPIC_PREFIX: string;
+  KAFKA_TOPIC_PARTITIONS: number;
+}
+
+/** The client settings of KafkaModule, from an app's configuration. */
+export function kafkaClientOf(config: KafkaConfig): Pick<KafkaModuleOptions, 'clientId' | 'brokers' | 'topicPrefix' | 'partitions'> {
+  return { clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, topicPrefix: config.KAFKA_TOPIC_PREFIX, partitions: config.KAFKA_TOPIC_PARTITIONS };
+}
+
 export interface KafkaModuleOptions {
   clientId: string;
   brokers: string[];
