@@ -1,6 +1,6 @@
 // Shared by the three suites: TypeScript as ES modules through ts-jest (run with
-// --experimental-vm-modules, as Nest ships ES modules only), and the `#contracts`/`#platform`
-// imports of package.json mapped to their sources.
+// --experimental-vm-modules, as Nest ships ES modules only), and the `#contracts`, `#platform`,
+// `#ongoing-training` and `#notifier` imports of package.json mapped to their sources.
 import { fileURLToPath } from 'node:url';
 
 export default {
@@ -14,6 +14,8 @@ export default {
     '^#contracts/(.*)$': '<rootDir>/libs/contracts/src/$1',
     '^#platform$': '<rootDir>/libs/platform/src/index.ts',
     '^#platform/(.*)$': '<rootDir>/libs/platform/src/$1',
+    '^#ongoing-training/(.*)$': '<rootDir>/apps/ongoing-training/src/$1',
+    '^#notifier/(.*)$': '<rootDir>/apps/notifier/src/$1',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
