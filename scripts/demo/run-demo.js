@@ -117,7 +117,7 @@ function walk(dir, files = []) {
 
 /** Why a build is needed (a sentence), or null when dist/ is newer than every source. */
 function buildNeeded() {
-  const { APP_ENTRIES } = require('../ops/lib/dist');
+  const { APP_ENTRIES } = require('../app-processes');
   const missing = Object.values(APP_ENTRIES).find((f) => !fs.existsSync(f));
   if (missing) return `${rel(missing)} is missing`;
   const built = Math.min(...Object.values(APP_ENTRIES).map((f) => fs.statSync(f).mtimeMs));
@@ -250,7 +250,7 @@ class App {
   }
 
   start() {
-    const { appArgs } = require('../ops/lib/dist');
+    const { appArgs } = require('../app-processes');
     const out = fs.openSync(this.logFile, 'a');
     // Its own process group: Ctrl-C in the terminal reaches the demo only, which stops the apps in order.
     this.child = spawn(process.execPath, appArgs(this.name), {
@@ -457,10 +457,9 @@ async function main() {
     const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     cleanups.push({ what: 'the demo producer', run: () => producer.disconnect().catch(() => undefined) });
-    const { opsToken } = require('../ops/commands/pair');
     const jwt = require('jsonwebtoken');
     const token = (role, sub) => jwt.sign({ sub, role }, secret, { algorithm: 'HS256', expiresIn: '1h' });
-    const ops = opsToken(secret, 'demo');
+    const ops = token('ops', 'demo');
     const api = async (method, route, { body, token: bearer = ops } = {}) => {
       const response = await fetch(`${ot.url}${route}`, {
         method,
@@ -513,7 +512,8 @@ async function main() {
     await waitFor(`${expectedEmails} emails at the mail catcher (got ${catcher.messages.length}; notifier log: ${rel(notifier.logFile)})`, () => catcher.messages.length >= expectedEmails, 60000);
 
     // The report.
-    const { timelineLines, pairViewLines } = require('../ops/lib/timeline');
+    // The ops CLI's timeline (`npm run ops -- pair`), from the build.
+    const { timelineLines, pairViewLines } = require('../../dist/apps/ops/cli/timeline.js');
     say('\n== Timeline: what happened and why (from GET /v1/clients/{client}/ongoing-training/{coach}/history, oldest first) ==');
     for (const { pair, entries } of timelines) {
       say(`\n${pair.title}`);

@@ -3,7 +3,8 @@
 // and the HTTP API (the switch), each step waiting until the service has applied it and checking that the
 // decision is the one the rules (shared/spec/ongoing-training.md) call for.
 
-const { money } = require('../ops/lib/timeline');
+// Money as the emails and the ops CLI write it (`USD 80.00`), from the build.
+const { money } = require('../../dist/apps/ops/cli/timeline.js');
 
 const USD = (amount) => ({ amount, currency: 'USD' });
 const EUR = (amount) => ({ amount, currency: 'EUR' });
