@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { OpsRootCommand } from './cli/root.command.js';
+import { AsyncApiCommand } from './contracts/asyncapi.command.js';
 import { DeliveriesCommand } from './delivery/deliveries.command.js';
 import { ResendCommand } from './delivery/resend.command.js';
 import { PairCommand } from './pair/pair.command.js';
@@ -12,6 +13,6 @@ import { ReplayCommand } from './kafka/replay.command.js';
  * so that a Kafka command needs neither MongoDB nor SMTP.
  */
 @Module({
-  providers: [OpsRootCommand, ProduceCommand, ReplayCommand, PairCommand, DeliveriesCommand, ResendCommand],
+  providers: [OpsRootCommand, ProduceCommand, ReplayCommand, PairCommand, DeliveriesCommand, ResendCommand, AsyncApiCommand],
 })
 export class OpsModule {}

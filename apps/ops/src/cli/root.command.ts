@@ -12,6 +12,7 @@ Commands:
   pair <clientId> <coachId>         a pair's state and decisions, from the API (or --mongodb-uri)
   deliveries                        the notifier's delivery ledger (default: the failed emails)
   resend <eventId> <coach|client>   send again an email the notifier gave up on
+  asyncapi [--check]                write docs/asyncapi.yaml from the contracts (--check: compare only)
 
 Run "npm run ops -- <command> --help" for a command's options.
 Kafka: --brokers or KAFKA_BROKERS (default 127.0.0.1:9092). Exit codes: 0 done, 1 failed, 2 bad usage or input.
