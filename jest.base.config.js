@@ -1,6 +1,6 @@
 // Shared by the three suites: TypeScript as ES modules through ts-jest (run with
-// --experimental-vm-modules, as Nest ships ES modules only), and the `#contracts`/`#platform`/`#testing`
-// imports of package.json mapped to their sources.
+// --experimental-vm-modules, as Nest ships ES modules only), and the `#contracts`, `#platform`, `#testing`,
+// `#ongoing-training`, `#notifier` and `#ops` imports of package.json mapped to their sources.
 import { fileURLToPath } from 'node:url';
 
 export default {
@@ -16,6 +16,9 @@ export default {
     '^#platform/(.*)$': '<rootDir>/libs/platform/src/$1',
     '^#testing$': '<rootDir>/libs/testing/src/index.ts',
     '^#testing/(.*)$': '<rootDir>/libs/testing/src/$1',
+    '^#ongoing-training/(.*)$': '<rootDir>/apps/ongoing-training/src/$1',
+    '^#notifier/(.*)$': '<rootDir>/apps/notifier/src/$1',
+    '^#ops/(.*)$': '<rootDir>/apps/ops/src/$1',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/'],

@@ -13,7 +13,7 @@ import { mongoUriFor } from '../support/mongo.js';
 import { OngoingTrainingHarness, aPair } from '../support/ongoing-training.js';
 import { SmtpSink, runId, waitFor } from '#testing';
 
-const CLI = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'ops', 'ops-cli.js');
+const CLI = path.resolve(import.meta.dirname, '..', '..', 'dist', 'apps', 'ops', 'main.js');
 
 interface Run {
   code: number | null;
@@ -43,7 +43,7 @@ function ops(args: string[], env: Record<string, string> = {}, timeoutMs = 90000
 
 const show = (run: Run) => `exit ${run.code}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`;
 
-// The ops CLI (scripts/ops/ops-cli.js) against the real Kafka and FerretDB of the test run, a running
+// The ops CLI (dist/apps/ops/main.js) against the real Kafka and FerretDB of the test run, a running
 // ongoing-training service and a notifier with its SMTP server: each command as ops would use it.
 describe('ops CLI: produce, replay, pair, deliveries and resend', () => {
   let ot: OngoingTrainingHarness;

@@ -235,7 +235,7 @@ export async function runScenario(ctx: ScenarioContext): Promise<Story> {
   await complete(anaCarla, 'sessions-on-deck');
   await complete(anaCarla, 'sessions-on-deck');
   const first = await complete(anaCarla, 'autobooked');
-  const pastIt = anaCarla.sessionCompleted(first!.autobook && first!.autobook.eventId);
+  const pastIt = anaCarla.sessionCompleted(first?.outcome === 'autobooked' ? first.autobook.eventId : undefined);
   await complete(anaCarla, 'autobooked', { event: pastIt, label: `session.completed ${pastIt.sessionId} (the autobooked session)` });
   await complete(anaCarla, 'duplicate', { event: pastIt, label: `the same session.completed again (same eventId: redelivery)` });
   await book(anaCarla, { packageId: 'ana-carla-pkg-2', sessionCount: 2, price: USD(18000) }, 'sessions-on-deck');
@@ -307,7 +307,9 @@ export async function runScenario(ctx: ScenarioContext): Promise<Story> {
   );
 
   // cleoDev's package booked a session at once; its payment fails, then succeeds.
-  const cleoDevAutobook = (await ctx.history(cleoDev))![0].autobook!;
+  const [booking] = (await ctx.history(cleoDev))!;
+  if (booking.outcome !== 'autobooked') throw new Error(`${cleoDev.clientId}: its package booked no session`);
+  const cleoDevAutobook = booking.autobook;
   const payment = (type: 'payment.failed' | 'payment.succeeded', minutes: number) => ({ eventId: `evt-${type}-${cleoDevAutobook.eventId}`, occurredAt: new Date(Date.now() + minutes * 60000).toISOString(), autobookEventId: cleoDevAutobook.eventId, clientId: cleoDev.clientId, coachId: cleoDev.coachId, ...(type === 'payment.failed' ? { reason: 'card declined' } : {}) });
   await send(cleoDev, 'payment.failed', payment('payment.failed', 0), `payment.failed for autobook #${cleoDevAutobook.sequence} (card declined)`, 'payment-pending');
   await complete(cleoDev, 'payment-pending');

@@ -27,7 +27,7 @@ import { DLQ_HEADERS, dlqTopic, Topic, TOPICS } from './topics.js';
 // two differ. Field descriptions are the JSDoc of events.ts and the tables of shared/spec/ongoing-training.md.
 
 /** The command that rewrites `docs/asyncapi.yaml` from this module. */
-export const ASYNCAPI_REGENERATE_COMMAND = 'node scripts/generate-asyncapi.js';
+export const ASYNCAPI_REGENERATE_COMMAND = 'npm run contracts:asyncapi';
 
 /** Where the generated document is committed, from the repository root. */
 export const ASYNCAPI_DOCUMENT_PATH = 'docs/asyncapi.yaml';

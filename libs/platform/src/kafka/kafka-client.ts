@@ -1,20 +1,22 @@
-import { type Admin, Kafka, logLevel as KafkaLogLevel, LogEntry } from 'kafkajs';
+import { type Admin, Kafka, logLevel as KafkaLogLevel, LogEntry, type RetryOptions } from 'kafkajs';
 import { LoggerService } from '@nestjs/common';
 
 export interface KafkaClientOptions {
   clientId: string;
   brokers: string[];
   logger: LoggerService;
+  /** How a request is retried before it fails; an app rides out a broker's restart. */
+  retry?: RetryOptions;
 }
 
 /** A kafkajs client whose own logs go through the app's logger, warnings and errors only. */
-export function createKafkaClient({ clientId, brokers, logger }: KafkaClientOptions): Kafka {
+export function createKafkaClient({ clientId, brokers, logger, retry = { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 } }: KafkaClientOptions): Kafka {
   return new Kafka({
     clientId,
     brokers,
     connectionTimeout: 3000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+    retry,
     logLevel: KafkaLogLevel.WARN,
     logCreator:
       () =>

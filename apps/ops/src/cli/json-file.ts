@@ -1,22 +1,27 @@
-'use strict';
 // Reads a file of JSON events: JSON Lines (one value per line) or a JSON array (or one JSON value), and
 // says on which line each event starts, so that every complaint can name its line.
+import * as fs from 'node:fs';
+import { CliError } from './cli-errors.js';
 
-const fs = require('node:fs');
-const { CliError } = require('./errors');
+type Parsed = { value: unknown; error?: undefined } | { value?: undefined; error: string };
 
-/**
- * -> { format: 'json-lines' | 'json-array' | 'json-value', items: [{ line, text, value } | { line, text, error }] }
- * `text` is the event's own text (its bytes are produced as they are by --allow-invalid).
- */
-function readEvents(file) {
-  let content;
+/** One event of the file: `text` is its own text (--allow-invalid produces its bytes as they are). */
+export type FileEvent = { line: number; text: string } & Parsed;
+
+export interface EventFile {
+  format: 'json-lines' | 'json-array' | 'json-value';
+  items: FileEvent[];
+}
+
+export function readEvents(file: string): EventFile {
+  let content: string;
   try {
     content = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    if (error.code === 'ENOENT') throw new CliError(`file not found: ${file}`, 2);
-    if (error.code === 'EISDIR') throw new CliError(`${file} is a folder, not a file of events`, 2);
-    throw new CliError(`cannot read ${file}: ${error.message}`, 2);
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT') throw new CliError(`file not found: ${file}`, 2);
+    if (code === 'EISDIR') throw new CliError(`${file} is a folder, not a file of events`, 2);
+    throw new CliError(`cannot read ${file}: ${message}`, 2);
   }
   if (content.charCodeAt(0) === 0xfeff) content = content.slice(1);
   const first = content.search(/\S/);
@@ -29,7 +34,7 @@ function readEvents(file) {
     const whole = parse(content.trim());
     if (!whole.error) return { format: 'json-value', items: [{ line: lineOf(content, first), text: content.trim(), value: whole.value }] };
   }
-  const items = [];
+  const items: FileEvent[] = [];
   lines.forEach((raw, i) => {
     const text = raw.trim();
     if (text === '') return;
@@ -38,30 +43,30 @@ function readEvents(file) {
   return { format: 'json-lines', items };
 }
 
-function isJson(text) {
+function isJson(text: string): boolean {
   return !parse(text).error;
 }
 
-function parse(text) {
+function parse(text: string): Parsed {
   try {
     return { value: JSON.parse(text) };
   } catch (error) {
-    return { error: `bad JSON: ${error.message}` };
+    return { error: `bad JSON: ${(error as Error).message}` };
   }
 }
 
-function lineOf(content, index) {
+function lineOf(content: string, index: number): number {
   let line = 1;
   for (let i = 0; i < index; i++) if (content.charCodeAt(i) === 10) line++;
   return line;
 }
 
 /** Splits a top-level JSON array into the texts of its elements, with the line each starts on. */
-function splitArray(content, open, file) {
-  const items = [];
+function splitArray(content: string, open: number, file: string): FileEvent[] {
+  const items: FileEvent[] = [];
   let i = open + 1;
   let line = lineOf(content, open);
-  const advance = (to) => {
+  const advance = (to: number) => {
     for (; i < to; i++) if (content.charCodeAt(i) === 10) line++;
   };
   const skipSpace = () => {
@@ -108,5 +113,3 @@ function splitArray(content, open, file) {
   if (extra) throw new CliError(`${file}: unexpected text after the JSON array, on line ${lineOf(content, i + extra.index)}`, 2);
   return items;
 }
-
-module.exports = { readEvents };

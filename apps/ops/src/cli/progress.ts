@@ -1,19 +1,22 @@
-'use strict';
-// A progress bar on stderr for long runs: redrawn in place on a terminal (at most 10 times a second),
-// silent when stderr is not a terminal (CI logs, pipes) apart from the final line.
+/**
+ * A progress bar on stderr for long runs: redrawn in place on a terminal (at most 10 times a second),
+ * silent when stderr is not a terminal (CI logs, pipes) apart from the final line.
+ */
+export class Progress {
+  private done = 0;
+  private readonly enabled: boolean;
+  private readonly started = Date.now();
+  private lastDraw = 0;
 
-class Progress {
-  constructor(label, total, { stream = process.stderr, enabled } = {}) {
-    this.label = label;
-    this.total = total;
-    this.done = 0;
-    this.stream = stream;
-    this.enabled = enabled ?? Boolean(stream.isTTY);
-    this.started = Date.now();
-    this.lastDraw = 0;
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.enabled = Boolean(stream.isTTY);
   }
 
-  tick(n = 1) {
+  tick(n = 1): void {
     this.done += n;
     if (!this.enabled) return;
     const now = Date.now();
@@ -22,7 +25,7 @@ class Progress {
     this.draw();
   }
 
-  draw() {
+  private draw(): void {
     const width = 30;
     const ratio = this.total > 0 ? Math.min(1, this.done / this.total) : 1;
     const filled = Math.round(ratio * width);
@@ -36,7 +39,7 @@ class Progress {
   }
 
   /** Ends the bar; `summary` goes on its own line either way. */
-  finish(summary) {
+  finish(summary?: string): void {
     if (this.enabled) {
       this.draw();
       this.stream.write('\n');
@@ -44,5 +47,3 @@ class Progress {
     if (summary) this.stream.write(`${summary}\n`);
   }
 }
-
-module.exports = { Progress };

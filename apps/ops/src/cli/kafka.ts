@@ -1,10 +1,11 @@
-'use strict';
-// kafkajs for the scripts: a quiet client, and Kafka failures told in words (which broker, which topic).
+// kafkajs for the commands: a client that gives up fast, and Kafka failures told in words (which
+// broker, which topic).
+import { createKafkaClient } from '#platform';
+import { Logger } from '@nestjs/common';
+import type { Admin, Kafka } from 'kafkajs';
+import { CliError } from './cli-errors.js';
 
-const { Kafka, logLevel } = require('kafkajs');
-const { CliError } = require('./errors');
-
-function brokerList(value) {
+export function brokerList(value: string | undefined): string[] {
   const raw = value || process.env.KAFKA_BROKERS || '127.0.0.1:9092';
   const brokers = raw.split(',').map((b) => b.trim()).filter(Boolean);
   for (const b of brokers) {
@@ -13,25 +14,21 @@ function brokerList(value) {
   return brokers;
 }
 
-function kafkaClient(brokers, clientId = 'ops-cli') {
-  return new Kafka({
-    clientId,
-    brokers,
-    connectionTimeout: 3000,
-    requestTimeout: 30000,
-    retry: { retries: 3, initialRetryTime: 300, maxRetryTime: 3000 },
-    logLevel: logLevel.NOTHING,
-  });
+/** A client that gives up fast: a command is watched by a person. Its logs go nowhere (the CLI's logger is off). */
+export function kafkaClient(brokers: string[]): Kafka {
+  return createKafkaClient({ clientId: 'ops-cli', brokers, logger: new Logger('Kafka'), retry: { retries: 3, initialRetryTime: 300, maxRetryTime: 3000 } });
 }
 
-function causes(error) {
-  const chain = [];
-  for (let e = error; e && chain.length < 10; e = e.originalError || e.cause) chain.push(e);
+type Failure = { name?: string; message?: string; originalError?: Failure; cause?: Failure };
+
+function causes(error: unknown): Failure[] {
+  const chain: Failure[] = [];
+  for (let e = error as Failure | undefined; e && chain.length < 10; e = e.originalError || e.cause) chain.push(e);
   return chain;
 }
 
 /** Turns a kafkajs error into a CliError naming the brokers when they could not be reached. */
-function kafkaError(error, brokers, doing) {
+export function kafkaError(error: unknown, brokers: string[], doing: string): CliError {
   if (error instanceof CliError) return error;
   const chain = causes(error);
   const text = chain.map((e) => `${e.name || ''} ${e.message || ''}`).join(' ');
@@ -43,7 +40,7 @@ function kafkaError(error, brokers, doing) {
 }
 
 /** Levenshtein distance (typos in topic names). */
-function distance(a, b) {
+function distance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
@@ -54,7 +51,7 @@ function distance(a, b) {
 }
 
 /** Fails with the names of similar topics when `topic` does not exist. */
-async function assertTopicExists(admin, topic, brokers, role = 'topic') {
+export async function assertTopicExists(admin: Admin, topic: string, brokers: string[], role = 'topic'): Promise<void> {
   const topics = await admin.listTopics();
   if (topics.includes(topic)) return;
   const tail = topic.split('.').slice(-2).join('.');
@@ -70,5 +67,3 @@ async function assertTopicExists(admin, topic, brokers, role = 'topic') {
       (similar.length ? `; topics with a similar name: ${similar.join(', ')}` : ''),
   );
 }
-
-module.exports = { brokerList, kafkaClient, kafkaError, assertTopicExists };

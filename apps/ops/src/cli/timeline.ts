@@ -1,23 +1,22 @@
-'use strict';
-// A pair's decision log (GET .../history, or the pair_changes documents) as text for people:
-// oldest first, one block per input: when, what came in, what it changed, what was decided and why.
+// A pair's decision log (GET .../history, or the pair_changes documents) as text for people: oldest
+// first, one block per input: when, what came in, what it changed, what was decided and why. The demo
+// prints its timelines with it too.
+import type { Money } from '#contracts';
+import { formatMoney } from '#notifier/mail/money-format';
+import type { HistoryEntry, NoAutobookReason, PairChanges, PairView } from '#ongoing-training/domain/index';
 
-const { load } = require('./dist');
-
-let formatMoneyImpl = null;
-/** `USD 83.33`: the notifier's own formatting (the emails say the same), loaded from the build. */
-function money(m) {
+/** `USD 83.33`: the notifier's own formatting (the emails say the same). */
+export function money(m: Money | null | undefined): string {
   if (!m) return 'none';
-  formatMoneyImpl ??= load('moneyFormat').formatMoney;
   try {
-    return formatMoneyImpl(m);
+    return formatMoney(m);
   } catch {
     return `${m.currency} ${m.amount} (minor units)`;
   }
 }
 
-const REASONS = {
-  'not-enrolled': 'the client\'s Ongoing Training switch is off',
+const REASONS: Record<NoAutobookReason, string> = {
+  'not-enrolled': "the client's Ongoing Training switch is off",
   'sessions-on-deck': 'sessions are still on deck (R5)',
   'auto-renewal-not-offered': 'the last package is a custom one without auto-renewal (R6)',
   'waiting-for-package': 'on deck is below 0: a completion came before its package (R11)',
@@ -25,14 +24,14 @@ const REASONS = {
   'payment-pending': 'the payment of an earlier autobook failed and has not succeeded since (R16)',
 };
 
-function time(iso) {
+export function time(iso: string | Date): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? String(iso) : d.toISOString().replace('T', ' ').replace('Z', '');
 }
 
-const onOff = (b) => (b ? 'on' : 'off');
+const onOff = (b: boolean) => (b ? 'on' : 'off');
 
-function describeInput(entry) {
+function describeInput(entry: HistoryEntry): string {
   const input = entry.input;
   const added = entry.changes.packageAdded;
   switch (input.type) {
@@ -60,8 +59,8 @@ function describeInput(entry) {
   }
 }
 
-function describeChanges(changes) {
-  const parts = [];
+function describeChanges(changes: PairChanges): string {
+  const parts: string[] = [];
   if (changes.enrolled) parts.push(`switch ${onOff(changes.enrolled.from)} -> ${onOff(changes.enrolled.to)}`);
   if (changes.checkoutSwitchIgnored) {
     parts.push(`checkout asked for switch ${onOff(changes.checkoutSwitchIgnored.requested)}, ignored: a newer choice was made at ${time(changes.checkoutSwitchIgnored.enrolledChangedAt)}`);
@@ -81,7 +80,7 @@ function describeChanges(changes) {
   return parts.join(', ');
 }
 
-function describeOutcome(entry) {
+function describeOutcome(entry: HistoryEntry): string {
   if (entry.outcome === 'autobooked') {
     const a = entry.autobook;
     return `autobooked: session #${a.sequence} booked at ${money(a.rate)} (rate of package ${a.ratePackageId}); emails to coach and client  [event ${a.eventId}]`;
@@ -89,17 +88,23 @@ function describeOutcome(entry) {
   return `no-autobook (${entry.reason}): ${REASONS[entry.reason] ?? entry.reason}`;
 }
 
-/**
- * Lines of a pair's timeline. `entries` oldest first; `notes` are { at, text, detail? } lines of things the
- * service refused (and so did not record), merged in by time.
- */
-function timelineLines(entries, notes = [], { indent = '  ' } = {}) {
-  const items = [
+/** Something the service refused (and so did not record), shown in a timeline at its time. */
+export interface TimelineNote {
+  at: string;
+  text: string;
+  detail?: string;
+}
+
+type TimelineItem = { at: string; order: number } & ({ entry: HistoryEntry; note?: undefined } | { note: TimelineNote });
+
+/** Lines of a pair's timeline. `entries` oldest first; `notes` are merged in by time. */
+export function timelineLines(entries: HistoryEntry[], notes: TimelineNote[] = [], { indent = '  ' } = {}): string[] {
+  const items: TimelineItem[] = [
     ...entries.map((entry, i) => ({ at: entry.at, order: i, entry })),
     ...notes.map((note, i) => ({ at: note.at, order: entries.length + i, note })),
-  ].sort((a, b) => (Date.parse(a.at) - Date.parse(b.at)) || a.order - b.order);
-  const lines = [];
-  let rate = null;
+  ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.order - b.order);
+  const lines: string[] = [];
+  let rate: Money | null = null;
   let step = 0;
   for (const item of items) {
     step++;
@@ -121,7 +126,7 @@ function timelineLines(entries, notes = [], { indent = '  ' } = {}) {
 }
 
 /** The pair's current state (an entry of GET /v1/clients/{c}/ongoing-training). */
-function pairViewLines(view, { indent = '  ' } = {}) {
+export function pairViewLines(view: PairView, { indent = '  ' } = {}): string[] {
   return [
     `${indent}switch (enrolled):   ${onOff(view.enrolled)}`,
     `${indent}auto-renewal:        ${view.autoRenewalOffered ? 'offered' : 'not offered (last package is custom)'}`,
@@ -132,5 +137,3 @@ function pairViewLines(view, { indent = '  ' } = {}) {
     `${indent}updated at:          ${view.updatedAt ? time(view.updatedAt) : '-'}`,
   ];
 }
-
-module.exports = { money, time, timelineLines, pairViewLines, describeOutcome, REASONS };
