@@ -19,7 +19,7 @@ const { startApp, startBarePipe, startDbProxy, stopAll, waitReady } = require('.
 const { nodeProfileArgs, sampleGoProfile, summarizeGoProfile, summarizeNodeProfile } = require('./lib/profile');
 const { renderMarkdown, renderTable, evaluateTargets } = require('./lib/report');
 const { SmtpSink, aSteadyWorkload, aWorkload, orderIndependent, pairOfAddress, sleep } = require('./lib/build');
-const { cpuSecondsOf, load, loadText, parseOptions, round, summarize } = require('./lib/util');
+const { cpuSecondsOf, cpuSecondsOfTree, load, loadText, parseOptions, round, summarize } = require('./lib/util');
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT_DIR = path.join(ROOT, '.artifacts', 'bench');
@@ -151,25 +151,28 @@ const busyShare = (a, b) => (a && b && b.total > a.total ? 1 - (b.idle - a.idle)
  * CPU seconds of the processes that share the machine during a phase, as a share of one core:
  * who was busy (an app waiting on round trips shows little CPU, a saturated machine shows ~cores).
  */
+/** PostgreSQL (FERRETDB_BACKEND=postgresql) works in one process per connection: its whole tree counts. */
+const cpuOf = (name, pid) => (name === 'postgres' ? cpuSecondsOfTree(pid) : cpuSecondsOf(pid));
+
 class CpuWindow {
   constructor(pids) {
     this.pids = pids; // { name: pid }
     this.startedAt = Date.now();
     this.machine = machineCpu();
     this.bench = process.cpuUsage();
-    this.start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuSecondsOf(pid) : null]));
+    this.start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuOf(k, pid) : null]));
   }
 
   add(name, pid) {
     this.pids[name] = pid;
-    this.start[name] = cpuSecondsOf(pid);
+    this.start[name] = cpuOf(name, pid);
   }
 
   end() {
     const seconds = (Date.now() - this.startedAt) / 1000;
     const share = {};
     for (const [name, pid] of Object.entries(this.pids)) {
-      const now = pid ? cpuSecondsOf(pid) : null;
+      const now = pid ? cpuOf(name, pid) : null;
       if (now !== null && this.start[name] !== null) share[name] = round((now - this.start[name]) / seconds, 2);
     }
     const bench = process.cpuUsage(this.bench);
@@ -381,7 +384,7 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
       if (!autobooks.has(a.eventId)) autobooks.set(a.eventId, a);
     });
     await db.stats(true);
-    const cpu = new CpuWindow({ kafka: infra.kafkaPid, ferretdb: infra.ferretPid, dbProxy: db.pid });
+    const cpu = new CpuWindow({ kafka: infra.kafkaPid, ferretdb: infra.ferretPid, postgres: infra.postgresPid, dbProxy: db.pid });
     const loadBefore = load();
     const profileName = `replay-${runId}`;
     const nodeArgs = opts.profile ? nodeProfileArgs(PROFILE_DIR, `ongoing-training-${profileName}`) : [];
@@ -797,7 +800,7 @@ async function latencyPhase({ opts, infra, kafka, admin, runId }) {
   await Promise.all([waitReady(app), waitReady(notifier)]);
   log(`ongoing-training (pid ${app.pid}) and notifier (pid ${notifier.pid}) ready; producing`);
   await Promise.all([serviceDb.stats(true), notifierDb.stats(true)]);
-  const cpu = new CpuWindow({ kafka: infra.kafkaPid, ferretdb: infra.ferretPid, service: app.pid, notifier: notifier.pid, serviceDbProxy: serviceDb.pid, notifierDbProxy: notifierDb.pid });
+  const cpu = new CpuWindow({ kafka: infra.kafkaPid, ferretdb: infra.ferretPid, postgres: infra.postgresPid, service: app.pid, notifier: notifier.pid, serviceDbProxy: serviceDb.pid, notifierDbProxy: notifierDb.pid });
   const loadBefore = load();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -972,7 +975,9 @@ async function main() {
     infra = await startInfra({ log: (line) => log(`infra: ${line}`), keepData: opts.keepData, profile: opts.profile });
     results.infra = {
       kafka: infra.startedKafka ? `started here (${infra.brokers.join(',')})` : `given (${infra.brokers.join(',')})`,
-      mongo: infra.startedFerret ? `FerretDB started here (${infra.mongoHost}:${infra.mongoPort})` : `given (${infra.mongoHost}:${infra.mongoPort})`,
+      mongo: infra.startedFerret
+        ? `FerretDB started here (${infra.mongoHost}:${infra.mongoPort}, ${infra.ferretBackend} backend)`
+        : `given (${infra.mongoHost}:${infra.mongoPort})`,
       dbProxy: opts.dbProxy,
     };
     const kafka = kafkaClient(infra.brokers);

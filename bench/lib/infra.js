@@ -1,7 +1,8 @@
 'use strict';
 // Kafka and FerretDB for the bench: started here on free ports with data dirs of their own (through
 // scripts/infra), unless KAFKA_BROKERS / BENCH_MONGODB_URL name servers to use. Only what was started
-// here is stopped here.
+// here is stopped here. FERRETDB_BACKEND (sqlite | postgresql) picks FerretDB's backend, as for
+// scripts/infra; with postgresql its PostgreSQL is started and stopped with it.
 
 const fs = require('node:fs');
 const os = require('node:os');
@@ -33,6 +34,7 @@ async function startInfra({ log, env = process.env, keepData = false, profile = 
               port: await freePort(),
               dataDir: path.join(dataDir, 'ferretdb'),
               log,
+              ...(env.FERRETDB_BACKEND ? { backend: env.FERRETDB_BACKEND } : {}),
               // Go's pprof, for --profile.
               ...(profile ? { debugAddr: `127.0.0.1:${await freePort()}` } : {}),
             }))(),
@@ -52,6 +54,9 @@ async function startInfra({ log, env = process.env, keepData = false, profile = 
       /** The broker's own log folder (server.log*), when it was started here. */
       kafkaLogDir: kafka ? path.dirname(kafka.logFile) : null,
       ferretPid: ferret?.pid ?? null,
+      /** FerretDB's backend (sqlite | postgresql) and, for postgresql, its postmaster's pid. */
+      ferretBackend: ferret?.backend ?? null,
+      postgresPid: ferret?.postgres?.pid ?? null,
       /** FerretDB's pprof address (--profile) and the binary that runs, to symbolize its profile. */
       ferretDebugAddr: ferret && profile ? /--debug-addr=(\S+)/.exec(fs.readFileSync(`/proc/${ferret.pid}/cmdline`, 'utf8').replace(/\0/g, ' '))?.[1] ?? null : null,
       ferretBinary: ferret ? fs.readlinkSync(`/proc/${ferret.pid}/exe`) : null,

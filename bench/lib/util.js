@@ -40,6 +40,41 @@ function cpuSecondsOf(pid) {
   }
 }
 
+/**
+ * CPU seconds of `pid` and every process under it, plus its exited children (cutime + cstime):
+ * for PostgreSQL, whose work is done by one backend process per connection under the postmaster.
+ */
+function cpuSecondsOfTree(pid) {
+  const stats = new Map(); // pid -> [ppid, seconds of its own]
+  let rootChildren = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields[1] = ppid, [11] utime, [12] stime, [13] cutime, [14] cstime
+      stats.set(Number(entry), [Number(fields[1]), (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS]);
+      if (Number(entry) === pid) rootChildren = (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  if (!stats.has(pid)) return null;
+  const inTree = new Set([pid]);
+  let total = rootChildren;
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [p, [ppid]] of stats) {
+      if (!inTree.has(p) && inTree.has(ppid)) {
+        inTree.add(p);
+        grew = true;
+      }
+    }
+  }
+  for (const p of inTree) total += stats.get(p)[1];
+  return total;
+}
+
 /** The machine's load, as `uptime` says it. */
 function load() {
   const [one, five, fifteen] = os.loadavg();
@@ -87,4 +122,4 @@ function convert(name, raw, def) {
   return String(raw);
 }
 
-module.exports = { freePort, summarize, memoryOf, cpuSecondsOf, load, loadText, round, parseOptions };
+module.exports = { freePort, summarize, memoryOf, cpuSecondsOf, cpuSecondsOfTree, load, loadText, round, parseOptions };

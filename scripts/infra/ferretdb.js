@@ -1,6 +1,8 @@
 'use strict';
 // Local MongoDB wire protocol server: FerretDB v1 with its SQLite backend (no PostgreSQL needed),
 // built from source with Go from the Go module proxy (scripts/infra/ferretdb/go.mod pins it).
+// FERRETDB_BACKEND=postgresql: its PostgreSQL backend instead, on a private PostgreSQL cluster of
+// the machine's (./postgres.js) that starts and stops with it.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -9,11 +11,23 @@ const { spawnSync } = require('node:child_process');
 const { INFRA_SRC, runtimeDir, hashFiles, cachedBuild } = require('./lib/paths');
 const proc = require('./lib/proc');
 const { mongoReady } = require('./lib/probes');
+const postgres = require('./postgres');
 
 const MODULE_DIR = path.join(INFRA_SRC, 'ferretdb');
 const GO_MOD = path.join(MODULE_DIR, 'go.mod');
 const GO_SUM = path.join(MODULE_DIR, 'go.sum');
 const MAIN_PKG = 'github.com/FerretDB/FerretDB/cmd/ferretdb';
+
+const BACKENDS = ['sqlite', 'postgresql'];
+const DEFAULT_BACKEND = 'sqlite';
+
+/** FERRETDB_BACKEND (sqlite | postgresql), DEFAULT_BACKEND when unset. */
+function backendFromEnv() {
+  const raw = process.env.FERRETDB_BACKEND;
+  if (raw === undefined || raw === '') return DEFAULT_BACKEND;
+  if (!BACKENDS.includes(raw)) throw new Error(`FERRETDB_BACKEND=${raw}: expected one of ${BACKENDS.join(', ')}`);
+  return raw;
+}
 
 /** FerretDB version pinned in the wrapper go.mod (single source of truth), e.g. "v1.24.2". */
 function ferretDbVersion() {
@@ -92,9 +106,23 @@ async function ensureFerretDb({ log = proc.defaultLog } = {}) {
 /** Our server's command line contains `--state-dir=<dataDir>/`: the ownership marker. */
 const markerFor = (dataDir) => `--state-dir=${dataDir}${path.sep}`;
 
-function ferretHandle({ pid, port, dataDir, pidFile, alreadyRunning }) {
+/**
+ * Stops the FerretDB of `dataDir`, then its PostgreSQL if it has one (once FerretDB, its only client,
+ * is gone). `graceMs` is FerretDB's (0 = simulated crash); PostgreSQL always gets a clean shutdown.
+ * Resolves to { ferretdb: pid | null, postgres: pid | null }.
+ */
+async function stopFerretDb(dataDir, { graceMs, log } = {}) {
+  const ferretdb = await proc.stopPid(path.join(dataDir, 'ferretdb.pid'), { marker: markerFor(dataDir), log, ...(graceMs === undefined ? {} : { graceMs }) });
+  const pg = await postgres.stopPostgres(dataDir, { log });
+  return { ferretdb, postgres: pg };
+}
+
+function ferretHandle({ pid, port, dataDir, pidFile, alreadyRunning, backend, pg }) {
   return {
     name: 'ferretdb',
+    backend,
+    /** The PostgreSQL behind it (backend postgresql): { pid, port, url, dataDir, pidFile, logFile }. */
+    postgres: pg ? { pid: pg.pid, port: pg.port, url: pg.url, dataDir: pg.dataDir, pidFile: pg.pidFile, logFile: pg.logFile } : null,
     pid,
     address: `mongodb://127.0.0.1:${port}`,
     uri: `mongodb://127.0.0.1:${port}`,
@@ -104,7 +132,8 @@ function ferretHandle({ pid, port, dataDir, pidFile, alreadyRunning }) {
     logFile: path.join(dataDir, 'ferretdb.log'),
     alreadyRunning,
     // stop({ graceMs: 0 }) = SIGKILL right after SIGTERM, e.g. to simulate a crash in a test.
-    stop: (opts = {}) => proc.stopPid(pidFile, { ...opts, marker: markerFor(dataDir) }),
+    // Stops its PostgreSQL too (backend postgresql); resolves to FerretDB's pid (null: was not running).
+    stop: async (opts = {}) => (await stopFerretDb(dataDir, opts)).ferretdb,
   };
 }
 
@@ -113,22 +142,40 @@ function ferretHandle({ pid, port, dataDir, pidFile, alreadyRunning }) {
  * `<dataDir>/db/`, and resolves once it answers an OP_MSG `ping`. Restarting on the same dataDir
  * keeps the data (used by the database-outage test: stop, then start again on the same port).
  * `logLevel` defaults to 'error': at 'warn' FerretDB dumps every error reply (e.g. each E11000).
+ * `backend` (default FERRETDB_BACKEND, else sqlite): 'postgresql' first starts a PostgreSQL of its
+ * own with its cluster in `<dataDir>/postgres/` (./postgres.js), stopped with it.
  */
-async function startFerretDb({ port = 27017, dataDir, log = proc.defaultLog, timeoutMs = 30000, logLevel = 'error', debugAddr = '-' } = {}) {
+async function startFerretDb({ port = 27017, dataDir, log = proc.defaultLog, timeoutMs = 30000, logLevel = 'error', debugAddr = '-', backend = backendFromEnv() } = {}) {
+  if (!BACKENDS.includes(backend)) throw new Error(`FerretDB backend ${backend}: expected one of ${BACKENDS.join(', ')}`);
+  if (backend === 'postgresql') postgres.findPgBin(); // fail before a FerretDB build when PostgreSQL is missing
   dataDir = path.resolve(dataDir || path.join(runtimeDir(), 'ferretdb'));
   const pidFile = path.join(dataDir, 'ferretdb.pid');
   const logFile = path.join(dataDir, 'ferretdb.log');
   const describeFailure = () => `--- tail of ${logFile}\n${proc.tailFile(logFile, 30)}`;
 
-  const existing = proc.ourLivePid(pidFile, markerFor(dataDir));
+  let existing = proc.ourLivePid(pidFile, markerFor(dataDir));
   if (existing) {
-    const m = /--listen-addr=127\.0\.0\.1:(\d+)/.exec(proc.commandLine(existing));
+    const cmdline = proc.commandLine(existing);
+    const m = /--listen-addr=127\.0\.0\.1:(\d+)/.exec(cmdline);
     if (m && Number(m[1]) !== port) {
       throw new Error(`FerretDB from ${dataDir} is already running (pid ${existing}) on port ${m[1]}, not ${port}: stop it first (down).`);
     }
+    const running = (/--handler=(\w+)/.exec(cmdline) || [])[1];
+    if (running && running !== backend) {
+      throw new Error(`FerretDB from ${dataDir} is already running (pid ${existing}) with the ${running} backend, not ${backend} (FERRETDB_BACKEND): stop it first (down).`);
+    }
+    if (backend === 'postgresql' && !postgres.runningPostgres(dataDir)) {
+      // Its PostgreSQL is gone (killed?): start both again rather than hand out a FerretDB that cannot store.
+      log(`FerretDB (pid ${existing}) runs without its PostgreSQL: restarting both`);
+      await stopFerretDb(dataDir, { log });
+      existing = null;
+    }
+  }
+  if (existing) {
     await proc.waitUntilReady({ probe: () => mongoReady({ port }), timeoutMs, what: `FerretDB (pid ${existing}, already running)`, describeFailure });
     log(`FerretDB already running (pid ${existing}) on mongodb://127.0.0.1:${port}`);
-    return ferretHandle({ pid: existing, port, dataDir, pidFile, alreadyRunning: true });
+    const pg = backend === 'postgresql' ? postgres.runningPostgres(dataDir) : null;
+    return ferretHandle({ pid: existing, port, dataDir, pidFile, alreadyRunning: true, backend, pg });
   }
   if (await proc.portInUse(port)) {
     throw new Error(
@@ -138,17 +185,26 @@ async function startFerretDb({ port = 27017, dataDir, log = proc.defaultLog, tim
   }
 
   const { version, binary } = await ensureFerretDb({ log });
-  const dbDir = path.join(dataDir, 'db');
-  fs.mkdirSync(dbDir, { recursive: true });
-  // SQLite URI of a directory: FerretDB keeps one <database>.sqlite file per MongoDB database there.
-  const sqliteUrl = `file:${dbDir.split(path.sep).map(encodeURIComponent).join('/')}/`;
-  log(`starting FerretDB ${version} on mongodb://127.0.0.1:${port}, data in ${dataDir}`);
+  fs.mkdirSync(dataDir, { recursive: true });
+  let pg = null;
+  let handlerArgs;
+  if (backend === 'postgresql') {
+    // The PostgreSQL cluster lives in <dataDir>/postgres/; FerretDB keeps one schema per MongoDB database.
+    pg = await postgres.startPostgres({ dataDir, log });
+    handlerArgs = ['--handler=postgresql', `--postgresql-url=${pg.url}`];
+  } else {
+    const dbDir = path.join(dataDir, 'db');
+    fs.mkdirSync(dbDir, { recursive: true });
+    // SQLite URI of a directory: FerretDB keeps one <database>.sqlite file per MongoDB database there.
+    const sqliteUrl = `file:${dbDir.split(path.sep).map(encodeURIComponent).join('/')}/`;
+    handlerArgs = ['--handler=sqlite', `--sqlite-url=${sqliteUrl}`];
+  }
+  log(`starting FerretDB ${version} (${backend} backend) on mongodb://127.0.0.1:${port}, data in ${dataDir}`);
   const started = Date.now();
   const child = proc.spawnDaemon(
     binary,
     [
-      '--handler=sqlite',
-      `--sqlite-url=${sqliteUrl}`,
+      ...handlerArgs,
       `--listen-addr=127.0.0.1:${port}`,
       `--state-dir=${dataDir}${path.sep}`, // state.json (instance uuid); also our ownership marker
       '--telemetry=disable',
@@ -163,11 +219,11 @@ async function startFerretDb({ port = 27017, dataDir, log = proc.defaultLog, tim
   try {
     await proc.waitUntilReady({ child, probe: () => mongoReady({ port }), timeoutMs, what: `FerretDB (pid ${child.pid})`, describeFailure });
   } catch (err) {
-    await proc.stopPid(pidFile, { marker: markerFor(dataDir) });
+    await stopFerretDb(dataDir);
     throw err;
   }
   log(`FerretDB ready on mongodb://127.0.0.1:${port} (pid ${child.pid}, ${((Date.now() - started) / 1000).toFixed(1)}s)`);
-  return ferretHandle({ pid: child.pid, port, dataDir, pidFile, alreadyRunning: false });
+  return ferretHandle({ pid: child.pid, port, dataDir, pidFile, alreadyRunning: false, backend, pg });
 }
 
-module.exports = { ensureFerretDb, startFerretDb, ferretDbVersion, requireGo, markerFor };
+module.exports = { ensureFerretDb, startFerretDb, stopFerretDb, ferretDbVersion, requireGo, markerFor, backendFromEnv, BACKENDS, DEFAULT_BACKEND };

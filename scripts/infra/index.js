@@ -1,6 +1,7 @@
 'use strict';
 // Local infrastructure for development and tests: Apache Kafka (KRaft) and FerretDB (MongoDB wire
-// protocol on SQLite), fetched/built into a per-machine cache and run as detached processes.
+// protocol on SQLite, or on a PostgreSQL of its own with FERRETDB_BACKEND=postgresql), fetched/built
+// into a per-machine cache and run as detached processes.
 // Plain CommonJS + Node stdlib so it runs before `npm ci` and from a jest globalSetup alike.
 //
 //   const infra = require('./scripts/infra');
@@ -15,6 +16,7 @@ const { ensureKafka, startKafka } = require('./kafka');
 const { ensureFerretDb, startFerretDb } = require('./ferretdb');
 const kafkaMod = require('./kafka');
 const ferretMod = require('./ferretdb');
+const postgresMod = require('./postgres');
 const proc = require('./lib/proc');
 const { kafkaReady, mongoReady } = require('./lib/probes');
 const { cacheDir, runtimeDir } = require('./lib/paths');
@@ -61,23 +63,23 @@ async function up({ log = proc.defaultLog } = {}) {
     throw err;
   }
   log(`Kafka ${k.value.address}`);
-  log(`MongoDB wire protocol (FerretDB) ${f.value.address}`);
+  log(`MongoDB wire protocol (FerretDB, ${f.value.backend} backend) ${f.value.address}`);
+  if (f.value.postgres) log(`PostgreSQL behind FerretDB ${f.value.postgres.url}`);
   return { kafka: k.value, ferretdb: f.value };
 }
 
-/** Stops the dev set (only pids named by our pid files and still ours). */
+/** Stops the dev set (only pids named by our pid files and still ours); FerretDB's PostgreSQL after it. */
 async function down({ log = proc.defaultLog } = {}) {
   const cfg = devConfig();
-  const parts = [
-    ['Kafka', path.join(cfg.kafka.dataDir, 'kafka.pid'), kafkaMod.markerFor(cfg.kafka.dataDir)],
-    ['FerretDB', path.join(cfg.ferretdb.dataDir, 'ferretdb.pid'), ferretMod.markerFor(cfg.ferretdb.dataDir)],
-  ];
-  await Promise.all(
-    parts.map(async ([label, pidFile, marker]) => {
-      const pid = await proc.stopPid(pidFile, { marker, log });
-      log(pid ? `${label} stopped (pid ${pid})` : `${label} was not running`);
-    }),
-  );
+  const said = (label, pid) => log(pid ? `${label} stopped (pid ${pid})` : `${label} was not running`);
+  await Promise.all([
+    (async () => said('Kafka', await proc.stopPid(path.join(cfg.kafka.dataDir, 'kafka.pid'), { marker: kafkaMod.markerFor(cfg.kafka.dataDir), log })))(),
+    (async () => {
+      const stopped = await ferretMod.stopFerretDb(cfg.ferretdb.dataDir, { log });
+      said('FerretDB', stopped.ferretdb);
+      if (stopped.postgres) said('PostgreSQL (FerretDB backend)', stopped.postgres);
+    })(),
+  ]);
 }
 
 /**
@@ -104,12 +106,24 @@ async function status({ log = proc.defaultLog } = {}) {
       probe: () => mongoReady({ port: cfg.ferretdb.port }),
     },
   ];
+  // FerretDB's PostgreSQL: listed when it runs, or when FERRETDB_BACKEND asks for it.
+  const pg = postgresMod.runningPostgres(cfg.ferretdb.dataDir);
+  if (pg || ferretMod.backendFromEnv() === 'postgresql') {
+    parts.push({
+      name: 'PostgreSQL',
+      pidFile: postgresMod.pathsFor(cfg.ferretdb.dataDir).pidFile,
+      marker: postgresMod.markerFor(cfg.ferretdb.dataDir),
+      port: null, // a free port picked at each start
+      address: pg ? pg.url : '(FerretDB backend, free port)',
+      probe: () => postgresMod.pgReady(postgresMod.findPgBin(), pg.port),
+    });
+  }
   const results = [];
   for (const p of parts) {
     const pid = proc.ourLivePid(p.pidFile, p.marker);
     const answering = pid ? await p.probe().catch(() => false) : false;
     let note = '';
-    if (!pid && (await proc.portInUse(p.port))) note = ` (port ${p.port} is in use by another process)`;
+    if (!pid && p.port && (await proc.portInUse(p.port))) note = ` (port ${p.port} is in use by another process)`;
     if (pid && !answering) note = ' but not answering (starting, or wedged: see its log)';
     results.push({ name: p.name, running: Boolean(pid), answering, pid, address: p.address, note });
     log(pid ? `${p.name.padEnd(8)} running  pid ${pid}  ${p.address}${note}` : `${p.name.padEnd(8)} stopped  ${p.address}${note}`);

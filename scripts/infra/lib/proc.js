@@ -170,11 +170,13 @@ async function stopPid(pidFile, { marker = path.dirname(path.resolve(pidFile)) +
  * outlives the CLI or the jest worker that started it, and records its pid in `pidFile`.
  * Returns the ChildProcess, whose 'exit' event still tells us about an early crash.
  */
-function spawnDaemon(cmd, args, { cwd, env, logFile, pidFile }) {
+function spawnDaemon(cmd, args, { cwd, env, logFile, pidFile, uid, gid }) {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = fs.openSync(logFile, 'a');
   fs.writeSync(out, `\n===== ${new Date().toISOString()} starting: ${cmd} ${args.join(' ')}\n`);
-  const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', out, out] });
+  // uid/gid: run as another account (PostgreSQL, when we are root); the log file stays ours.
+  const as = uid === undefined ? {} : { uid, gid };
+  const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', out, out], ...as });
   fs.closeSync(out);
   child.exited = null;
   child.on('exit', (code, signal) => {
