@@ -86,7 +86,14 @@ async function settings() {
     };
   } catch (error) {
     process.stderr.write(`bare pipe: platform settings not found in dist/ (${error.message}); using the built-in copy\n`);
-    const kafka = new Kafka({ clientId: 'bench-bare-pipe', brokers, connectionTimeout: 3000, requestTimeout: 30000, retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 }, logLevel: logLevel.WARN });
+    const kafka = new Kafka({
+      clientId: 'bench-bare-pipe',
+      brokers,
+      connectionTimeout: 3000,
+      requestTimeout: 30000,
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+      logLevel: logLevel.WARN,
+    });
     const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5 }, createPartitioner: Partitioners.DefaultPartitioner });
     return {
       source: 'built-in copy',
@@ -94,7 +101,11 @@ async function settings() {
       consumerOptions: FALLBACK.consumer,
       runOptions: FALLBACK.run,
       connectProducer: () => producer.connect(),
-      send: (messages) => producer.sendBatch({ acks: -1, topicMessages: [{ topic: outTopic, messages: messages.map((m) => ({ key: m.key, value: JSON.stringify(m.payload) })) }] }),
+      send: (messages) =>
+        producer.sendBatch({
+          acks: -1,
+          topicMessages: [{ topic: outTopic, messages: messages.map((m) => ({ key: m.key, value: JSON.stringify(m.payload) })) }],
+        }),
       disconnectProducer: () => producer.disconnect(),
     };
   }

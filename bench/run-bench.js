@@ -52,7 +52,7 @@ const SPEC = {
   'service-env': { type: 'string', help: 'extra environment of the service, KEY=VALUE[,KEY=VALUE...] (e.g. OUTBOX_RETRY_MS=2000)' },
   'active-pairs': { type: 'number', min: 1, help: 'latency: pairs in progress at a time (50)' },
   'log-level': { type: 'string', help: 'LOG_LEVEL of the apps (log, as in production)' },
-  'timeout': { type: 'number', min: 10, help: 'replay: seconds the service may take before it is given up on (1800; quick 600)' },
+  timeout: { type: 'number', min: 10, help: 'replay: seconds the service may take before it is given up on (1800; quick 600)' },
   'drain-timeout': { type: 'number', min: 5, help: 'latency: seconds to wait for the last autobooks and emails after the load (120)' },
   replay: { type: 'boolean', help: 'run the replay throughput part (--no-replay skips it)' },
   'bare-pipe': { type: 'boolean', help: 'run the bare pipe (--no-bare-pipe skips it)' },
@@ -62,7 +62,10 @@ const SPEC = {
   latency: { type: 'boolean', help: 'run the latency part (--no-latency skips it)' },
   'db-proxy': { type: 'boolean', help: 'count database round trips through a proxy (--no-db-proxy connects the apps directly)' },
   'keep-data': { type: 'boolean', help: 'keep the data dir of the Kafka and FerretDB started here' },
-  'profile': { type: 'boolean', help: "replay: CPU profiles of the service (node --cpu-prof) and of FerretDB (Go pprof, when started here), summarized in the report; files in .artifacts/bench/profiles/" },
+  profile: {
+    type: 'boolean',
+    help: 'replay: CPU profiles of the service (node --cpu-prof) and of FerretDB (Go pprof, when started here), summarized in the report; files in .artifacts/bench/profiles/',
+  },
   'profile-seconds': { type: 'number', min: 1, help: 'replay: seconds of FerretDB sampled from the service start (10; quick 3)' },
   seed: { type: 'number', help: 'seed of the workloads (42)' },
   help: { type: 'boolean', help: 'this text' },
@@ -229,7 +232,9 @@ function summarizeDb(stats, units, unitName) {
   const totalMs = Object.values(stats.byCommand).reduce((a, s) => a + s.totalMs, 0);
   const replies = Object.values(stats.byCommand).reduce((a, s) => a + s.replies, 0);
   const background = ['hello', 'ismaster', 'isMaster', 'ping', 'endSessions', 'buildInfo', 'buildinfo', 'getParameter'];
-  const work = Object.entries(stats.byCommand).filter(([name]) => !background.includes(name)).reduce((a, [, s]) => a + s.count, 0);
+  const work = Object.entries(stats.byCommand)
+    .filter(([name]) => !background.includes(name))
+    .reduce((a, [, s]) => a + s.count, 0);
   const windowS = (stats.until - stats.since) / 1000;
   return {
     unit: unitName,
@@ -314,7 +319,10 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
     let appliedAt = null;
     let last = { committed: 0, total: workload.inputs };
     let nextSample = started + sampleEveryMs;
-    const stopTicker = ticker(async () => `${child.name}: committed ${last.committed}/${last.total} (${Math.round(last.committed / ((Date.now() - started) / 1000))}/s)${extraLine ? ` ${extraLine()}` : ''} rss ${mb(child)}`);
+    const stopTicker = ticker(
+      async () =>
+        `${child.name}: committed ${last.committed}/${last.total} (${Math.round(last.committed / ((Date.now() - started) / 1000))}/s)${extraLine ? ` ${extraLine()}` : ''} rss ${mb(child)}`,
+    );
     try {
       for (;;) {
         if (!child.alive) throw new Error(`${child.name} exited (${JSON.stringify(child.exit)}):\n${child.tail()}`);
@@ -369,7 +377,9 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
       cpu: cpuUse,
       load: { before: loadBefore, after: load() },
     };
-    log(`bare pipe: ${workload.inputs} inputs in ${seconds.toFixed(1)} s = ${result.barePipe.inputsPerSecond}/s; ${out} messages out; load ${loadText(load())}`);
+    log(
+      `bare pipe: ${workload.inputs} inputs in ${seconds.toFixed(1)} s = ${result.barePipe.inputsPerSecond}/s; ${out} messages out; load ${loadText(load())}`,
+    );
   }
 
   // The service, from scratch: fresh database, new group.
@@ -398,7 +408,15 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
     // Every 30 s (quick: 5 s): progress and the database's answer times, to see them change as data grows.
     const samples = [{ t: 0, committed: 0, autobooks: 0, db: null }];
     const onSample = async (t, committed) => samples.push({ t, committed, autobooks: autobooks.size, db: await db.stats(false, true) });
-    const run = await follow(groupId, app, () => autobooks.size >= workload.expectedTotal, () => `autobooks ${autobooks.size}/${workload.expectedTotal}`, opts.timeoutS, onSample, opts.quick ? 5000 : 30000);
+    const run = await follow(
+      groupId,
+      app,
+      () => autobooks.size >= workload.expectedTotal,
+      () => `autobooks ${autobooks.size}/${workload.expectedTotal}`,
+      opts.timeoutS,
+      onSample,
+      opts.quick ? 5000 : 30000,
+    );
     const cpuUse = cpu.end();
     await onSample((run.doneAt ?? Date.now()) - run.started, run.committed);
     const dbStats = summarizeDb(await db.stats(true), workload.inputs, 'input');
@@ -435,7 +453,9 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
       builtAt: app.builtAt,
       profile,
     };
-    log(`ongoing-training: ${workload.inputs} inputs in ${seconds.toFixed(1)} s = ${result.service.inputsPerSecond ?? `(timed out; ${result.service.partialInputsPerSecond}/s so far)`}/s; autobooks ${autobooks.size}/${workload.expectedTotal}; load ${loadText(load())}`);
+    log(
+      `ongoing-training: ${workload.inputs} inputs in ${seconds.toFixed(1)} s = ${result.service.inputsPerSecond ?? `(timed out; ${result.service.partialInputsPerSecond}/s so far)`}/s; autobooks ${autobooks.size}/${workload.expectedTotal}; load ${loadText(load())}`,
+    );
   }
   // The same inputs again over the state the first pass stored: a restarted service (nothing in memory)
   // with a new group from the first offset, as ops replay topics. Everything is a duplicate (R10): the
@@ -458,8 +478,13 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
     await db.stop();
     const after = { documents: await countDocuments(infra.mongoUri(dbName)), dataSize: await dataSize(infra.mongoUri(dbName)) };
     const seconds = ((run.doneAt ?? Date.now()) - run.started) / 1000;
-    const writeCommands = stats ? Object.entries(stats.byCommand).filter(([name]) => ['insert', 'update', 'delete', 'findAndModify'].includes(name)).reduce((sum, [, c]) => sum + c.count, 0) : null;
-    const documentsWritten = before.documents && after.documents ? Object.keys(after.documents).reduce((sum, c) => sum + (after.documents[c] - (before.documents[c] ?? 0)), 0) : null;
+    const writeCommands = stats
+      ? Object.entries(stats.byCommand)
+          .filter(([name]) => ['insert', 'update', 'delete', 'findAndModify'].includes(name))
+          .reduce((sum, [, c]) => sum + c.count, 0)
+      : null;
+    const documentsWritten =
+      before.documents && after.documents ? Object.keys(after.documents).reduce((sum, c) => sum + (after.documents[c] - (before.documents[c] ?? 0)), 0) : null;
     result.replayAgain = {
       seconds: round(seconds, 2),
       inputsPerSecond: run.timedOut ? null : round(workload.inputs / seconds, 0),
@@ -476,7 +501,9 @@ async function replayPhase({ opts, infra, kafka, admin, runId }) {
       timedOut: run.timedOut,
       logs: app.logSummary(),
     };
-    log(`replay over the stored state: ${workload.inputs} inputs in ${seconds.toFixed(1)} s = ${result.replayAgain.inputsPerSecond}/s (${result.replayAgain.ratioToFirstPass} of the first pass); write commands ${writeCommands}, documents written ${documentsWritten}, bytes ${result.replayAgain.bytesWritten}`);
+    log(
+      `replay over the stored state: ${workload.inputs} inputs in ${seconds.toFixed(1)} s = ${result.replayAgain.inputsPerSecond}/s (${result.replayAgain.ratioToFirstPass} of the first pass); write commands ${writeCommands}, documents written ${documentsWritten}, bytes ${result.replayAgain.bytesWritten}`,
+    );
   }
   if (result.barePipe?.inputsPerSecond && result.service.inputsPerSecond) {
     result.ratio = round(result.service.inputsPerSecond / result.barePipe.inputsPerSecond, 3);
@@ -548,7 +575,14 @@ function windows(samples) {
       const replies = c.replies - before.replies;
       if (replies > 0) meanMs[name] = { count: c.count - before.count, meanMs: round((c.totalMs - before.totalMs) / replies, 1) };
     }
-    out.push({ fromS: round(a.t / 1000, 0), toS: round(b.t / 1000, 0), committed: b.committed, inputsPerSecond: round((b.committed - a.committed) / seconds, 1), autobooks: b.autobooks, db: meanMs });
+    out.push({
+      fromS: round(a.t / 1000, 0),
+      toS: round(b.t / 1000, 0),
+      committed: b.committed,
+      inputsPerSecond: round((b.committed - a.committed) / seconds, 1),
+      autobooks: b.autobooks,
+      db: meanMs,
+    });
   }
   return out;
 }
@@ -576,7 +610,11 @@ async function countDocuments(uri) {
     connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
     const out = {};
     const collections = (await connection.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
-    for (const name of collections) out[name] = await connection.db.collection(name).estimatedDocumentCount().catch(() => null);
+    for (const name of collections)
+      out[name] = await connection.db
+        .collection(name)
+        .estimatedDocumentCount()
+        .catch(() => null);
     return out;
   } catch {
     return null;
@@ -613,7 +651,10 @@ function serviceEnv({ opts, infra, prefix, groupId, mongoUri }) {
 
 function parseEnvList(text) {
   const env = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const at = pair.indexOf('=');
     if (at <= 0) throw new Error(`--service-env wants KEY=VALUE pairs, got ${pair}`);
     env[pair.slice(0, at)] = pair.slice(at + 1);
@@ -640,7 +681,10 @@ async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
   const WEEK = 7 * 24 * 3600 * 1000;
   const start = Date.parse('2016-01-04T10:00:00Z');
   const pairs = Array.from({ length: opts.longLivedPairs }, (_, i) => ({ clientId: `long-client-${runId}-${i}`, coachId: `long-coach-${i}` }));
-  const contacts = (i) => ({ client: { name: `Client ${i}`, email: `client-${i}@bench.example` }, coach: { name: `Coach ${i}`, email: `coach-${i}@bench.example` } });
+  const contacts = (i) => ({
+    client: { name: `Client ${i}`, email: `client-${i}@bench.example` },
+    coach: { name: `Coach ${i}`, email: `coach-${i}@bench.example` },
+  });
   let inputs = 0;
   let packages = 0;
   const started = Date.now();
@@ -651,7 +695,9 @@ async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
   const appliedUpTo = async (ids, what) => {
     const deadline = Date.now() + 60000;
     for (;;) {
-      const latest = await Promise.all(keys.map((pairKey) => watch.db.collection('pair_changes').find({ pairKey }).sort({ version: -1 }).limit(1).project({ entries: 1 }).toArray()));
+      const latest = await Promise.all(
+        keys.map((pairKey) => watch.db.collection('pair_changes').find({ pairKey }).sort({ version: -1 }).limit(1).project({ entries: 1 }).toArray()),
+      );
       if (latest.every((docs, i) => docs[0]?.entries.some((e) => e.input.packageId === ids[i] || e.input.sessionId === ids[i]))) return;
       if (!app.alive) throw new Error(`ongoing-training exited:\n${app.tail()}`);
       if (Date.now() > deadline) throw new Error(`long-lived: ${what} not applied within 60 s`);
@@ -663,12 +709,24 @@ async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
   let lastSessions = null;
   for (let week = 0; week < 520; week++) {
     const at = new Date(start + week * WEEK).toISOString();
-    if (week % 26 % 5 === 0 && week % 26 < 25) {
+    if ((week % 26) % 5 === 0 && week % 26 < 25) {
       if (lastSessions) await appliedUpTo(lastSessions, `week ${week - 1}`);
       const ids = pairs.map((pair) => `${pair.clientId}-pkg-${week}`);
       const messages = pairs.map((pair, i) => {
         const sessionCount = 3 + (packages % 2);
-        return { key: pair.clientId, value: JSON.stringify({ eventId: `evt-${ids[i]}`, occurredAt: at, packageId: ids[i], ...pair, sessionCount, price: { amount: 9000 * sessionCount, currency: 'USD' }, ...(week === 0 ? { ongoingTraining: true } : {}), ...contacts(i) }) };
+        return {
+          key: pair.clientId,
+          value: JSON.stringify({
+            eventId: `evt-${ids[i]}`,
+            occurredAt: at,
+            packageId: ids[i],
+            ...pair,
+            sessionCount,
+            price: { amount: 9000 * sessionCount, currency: 'USD' },
+            ...(week === 0 ? { ongoingTraining: true } : {}),
+            ...contacts(i),
+          }),
+        };
       });
       await producer.send({ topic: inputTopics[0], acks: -1, messages });
       packages++;
@@ -676,7 +734,15 @@ async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
       await appliedUpTo(ids, `the packages of week ${week}`);
     }
     lastSessions = pairs.map((pair) => `${pair.clientId}-s-${week}`);
-    const completions = pairs.map((pair, i) => ({ key: pair.clientId, value: JSON.stringify({ eventId: `evt-${lastSessions[i]}`, occurredAt: new Date(Date.parse(at) + 3600_000).toISOString(), sessionId: lastSessions[i], ...pair }) }));
+    const completions = pairs.map((pair, i) => ({
+      key: pair.clientId,
+      value: JSON.stringify({
+        eventId: `evt-${lastSessions[i]}`,
+        occurredAt: new Date(Date.parse(at) + 3600_000).toISOString(),
+        sessionId: lastSessions[i],
+        ...pair,
+      }),
+    }));
     await producer.send({ topic: inputTopics[1], acks: -1, messages: completions });
     inputs += pairs.length;
   }
@@ -707,7 +773,11 @@ async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
       if (legacy) docs = await connection.db.collection('pair_versions').find({ pairKey: key }).sort({ version: 1 }).toArray();
       const listed = await connection.db.collection('client_pairs').find({ _id: key }).toArray();
       const content = (d) => (legacy ? JSON.parse(d.body) : d);
-      const sizes = docs.map((d) => ({ bytes: BSON.calculateObjectSize(d), entries: content(d).entries.length, autobooks: (content(d).autobooked ?? []).length }));
+      const sizes = docs.map((d) => ({
+        bytes: BSON.calculateObjectSize(d),
+        entries: content(d).entries.length,
+        autobooks: (content(d).autobooked ?? []).length,
+      }));
       const entries = sizes.reduce((n, d) => n + d.entries, 0);
       // Bytes written per input over the first and the last 50 inputs (whole changes).
       const perInput = (list) => {
@@ -731,8 +801,18 @@ async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
         largestChangeBytes: Math.max(...sizes.map((d) => d.bytes)),
       });
     }
-    const result = { pairs: pairs.length, inputs, packages, completions: inputs - packages, seconds: round(seconds, 1), peakRssMb: round(peakRssMb, 0), perPair };
-    log(`long-lived: ${pairs.length} pairs, ${inputs} inputs in ${seconds.toFixed(1)} s; ${perPair.map((p) => `${p.storedBytes} B stored (${p.entries} entries, ${p.autobooks} autobooks; ${p.bytesPerInputFirst50} B/input at the start, ${p.bytesPerInputLast50} at the end)`).join('; ')}`);
+    const result = {
+      pairs: pairs.length,
+      inputs,
+      packages,
+      completions: inputs - packages,
+      seconds: round(seconds, 1),
+      peakRssMb: round(peakRssMb, 0),
+      perPair,
+    };
+    log(
+      `long-lived: ${pairs.length} pairs, ${inputs} inputs in ${seconds.toFixed(1)} s; ${perPair.map((p) => `${p.storedBytes} B stored (${p.entries} entries, ${p.autobooks} autobooks; ${p.bytesPerInputFirst50} B/input at the start, ${p.bytesPerInputLast50} at the end)`).join('; ')}`,
+    );
     return result;
   } finally {
     await connection.close().catch(() => undefined);
@@ -748,7 +828,9 @@ async function latencyPhase({ opts, infra, kafka, admin, runId }) {
   await createTopics(admin, everyTopic(prefix), opts.partitions);
 
   const workload = aSteadyWorkload('l', { rate: opts.rate, seconds: opts.warmup + opts.seconds, active: opts.activePairs, seed: opts.seed + 1 });
-  log(`latency: ${workload.inputs} inputs at ${opts.rate}/s (${opts.warmup} s warm-up + ${opts.seconds} s measured), ${workload.expectedTotal} autobooks expected`);
+  log(
+    `latency: ${workload.inputs} inputs at ${opts.rate}/s (${opts.warmup} s warm-up + ${opts.seconds} s measured), ${workload.expectedTotal} autobooks expected`,
+  );
 
   // What the bench sees: autobooks on the topic, emails at the sink.
   const autobooks = new Map(); // eventId -> { seenAt, payload, copies }
@@ -796,11 +878,22 @@ async function latencyPhase({ opts, infra, kafka, admin, runId }) {
     MAIL_FROM: `Bench <no-reply@${mailFromDomain}>`,
     LOG_LEVEL: opts.logLevel,
   });
-  const app = await startApp('ongoing-training', serviceEnv({ opts, infra, prefix, groupId: `bench-${runId}-ot-latency`, mongoUri: serviceDb.uri(`bench_${runId}_latency`) }));
+  const app = await startApp(
+    'ongoing-training',
+    serviceEnv({ opts, infra, prefix, groupId: `bench-${runId}-ot-latency`, mongoUri: serviceDb.uri(`bench_${runId}_latency`) }),
+  );
   await Promise.all([waitReady(app), waitReady(notifier)]);
   log(`ongoing-training (pid ${app.pid}) and notifier (pid ${notifier.pid}) ready; producing`);
   await Promise.all([serviceDb.stats(true), notifierDb.stats(true)]);
-  const cpu = new CpuWindow({ kafka: infra.kafkaPid, ferretdb: infra.ferretPid, postgres: infra.postgresPid, service: app.pid, notifier: notifier.pid, serviceDbProxy: serviceDb.pid, notifierDbProxy: notifierDb.pid });
+  const cpu = new CpuWindow({
+    kafka: infra.kafkaPid,
+    ferretdb: infra.ferretPid,
+    postgres: infra.postgresPid,
+    service: app.pid,
+    notifier: notifier.pid,
+    serviceDbProxy: serviceDb.pid,
+    notifierDbProxy: notifierDb.pid,
+  });
   const loadBefore = load();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -878,7 +971,11 @@ async function latencyPhase({ opts, infra, kafka, admin, runId }) {
     const got = ['client', 'coach'].map((recipient) => {
       const list = emails.get(`${pair}/${recipient}`) ?? [];
       if (list.length > 1) emailDuplicates += list.length - 1;
-      const expectedId = `<autobook.${crypto.createHash('sha256').update(JSON.stringify([eventId, recipient])).digest('hex').slice(0, 40)}@${mailFromDomain}>`;
+      const expectedId = `<autobook.${crypto
+        .createHash('sha256')
+        .update(JSON.stringify([eventId, recipient]))
+        .digest('hex')
+        .slice(0, 40)}@${mailFromDomain}>`;
       if (list[0] && list[0].messageId !== expectedId) messageIdMismatches++;
       return list[0]?.acceptedAt ?? null;
     });
@@ -955,7 +1052,9 @@ async function main() {
     errors: [],
     warnings: [],
   };
-  log(`run ${runId} (${results.mode}); load ${loadText(results.load.start)}; commit ${results.git.commit} (${results.git.changedFilesInAppsAndLibs} changed files in apps/ and libs/)`);
+  log(
+    `run ${runId} (${results.mode}); load ${loadText(results.load.start)}; commit ${results.git.commit} (${results.git.changedFilesInAppsAndLibs} changed files in apps/ and libs/)`,
+  );
 
   let infra = null;
   let interrupted = false;
@@ -1054,7 +1153,10 @@ async function dropDatabases(infra, runId) {
   const connection = await mongoose.createConnection(infra.mongoUri('admin'), { serverSelectionTimeoutMS: 5000 }).asPromise();
   try {
     for (const name of [`bench_${runId}_replay`, `bench_${runId}_latency`, `bench_${runId}_notifier`]) {
-      await connection.useDb(name).dropDatabase().catch(() => undefined);
+      await connection
+        .useDb(name)
+        .dropDatabase()
+        .catch(() => undefined);
     }
   } finally {
     await connection.close();

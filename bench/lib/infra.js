@@ -58,7 +58,8 @@ async function startInfra({ log, env = process.env, keepData = false, profile = 
       ferretBackend: ferret?.backend ?? null,
       postgresPid: ferret?.postgres?.pid ?? null,
       /** FerretDB's pprof address (--profile) and the binary that runs, to symbolize its profile. */
-      ferretDebugAddr: ferret && profile ? /--debug-addr=(\S+)/.exec(fs.readFileSync(`/proc/${ferret.pid}/cmdline`, 'utf8').replace(/\0/g, ' '))?.[1] ?? null : null,
+      ferretDebugAddr:
+        ferret && profile ? (/--debug-addr=(\S+)/.exec(fs.readFileSync(`/proc/${ferret.pid}/cmdline`, 'utf8').replace(/\0/g, ' '))?.[1] ?? null) : null,
       ferretBinary: ferret ? fs.readlinkSync(`/proc/${ferret.pid}/exe`) : null,
       startedKafka: Boolean(kafka),
       startedFerret: Boolean(ferret),

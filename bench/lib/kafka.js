@@ -68,7 +68,11 @@ async function topicCount(admin, topic) {
  * `seenAt` = performance.now() when its batch arrived. Resolves once the group is joined.
  */
 async function watchTopic(kafka, topic, onMessage, { maxWaitTimeInMs = 20 } = {}) {
-  const consumer = kafka.consumer({ groupId: `bench-watch-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, maxWaitTimeInMs, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: `bench-watch-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+    maxWaitTimeInMs,
+    allowAutoTopicCreation: false,
+  });
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
   await consumer.connect();

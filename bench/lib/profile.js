@@ -42,7 +42,9 @@ function sampleGoProfile(debugAddr, seconds, file) {
  */
 async function summarizeGoProfile(binary, file) {
   const top = await new Promise((resolve, reject) =>
-    execFile('go', ['tool', 'pprof', '-top', '-cum', '-nodecount=400', binary, file], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    execFile('go', ['tool', 'pprof', '-top', '-cum', '-nodecount=400', binary, file], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
+    ),
   );
   const rows = [];
   let sampledS = null;
@@ -110,7 +112,10 @@ function placeOf(functionName, url) {
 }
 
 function shortUrl(url) {
-  return url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/').replace(/^file:\/\//, '');
+  return url
+    .replace(/^.*node_modules\//, '')
+    .replace(/^.*\/dist\//, 'dist/')
+    .replace(/^file:\/\//, '');
 }
 
 module.exports = { nodeProfileArgs, sampleGoProfile, summarizeGoProfile, summarizeNodeProfile };

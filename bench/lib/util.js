@@ -62,7 +62,7 @@ function cpuSecondsOfTree(pid) {
   if (!stats.has(pid)) return null;
   const inTree = new Set([pid]);
   let total = rootChildren;
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [p, [ppid]] of stats) {
       if (!inTree.has(p) && inTree.has(ppid)) {
@@ -83,7 +83,8 @@ function load() {
 
 const loadText = (l) => `${l.one} / ${l.five} / ${l.fifteen} (${l.cores} cores)`;
 
-const round = (x, digits = 1) => (x === null || x === undefined || Number.isNaN(x) ? null : x === Infinity ? 'never' : Math.round(x * 10 ** digits) / 10 ** digits);
+const round = (x, digits = 1) =>
+  x === null || x === undefined || Number.isNaN(x) ? null : x === Infinity ? 'never' : Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
  * Options from flags (`--inputs 100000`, `--inputs=100000`, `--quick`) and BENCH_* variables
@@ -98,7 +99,12 @@ function parseOptions(argv, env, spec) {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const m = /^--(no-)?([a-z0-9-]+)(?:=(.*))?$/.exec(arg);
-    if (!m || !(m[2] in spec)) throw new Error(`unknown option ${arg}; options: ${Object.keys(spec).map((k) => `--${k}`).join(' ')}`);
+    if (!m || !(m[2] in spec))
+      throw new Error(
+        `unknown option ${arg}; options: ${Object.keys(spec)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
     const [, negated, name, inline] = m;
     const def = spec[name];
     if (def.type === 'boolean') {
@@ -116,7 +122,8 @@ function convert(name, raw, def) {
   if (def.type === 'boolean') return raw === 'true' || raw === '1' || raw === 'yes';
   if (def.type === 'number') {
     const n = Number(raw);
-    if (!Number.isFinite(n) || n < (def.min ?? -Infinity)) throw new Error(`--${name} must be a number${def.min !== undefined ? ` >= ${def.min}` : ''}, got ${raw}`);
+    if (!Number.isFinite(n) || n < (def.min ?? -Infinity))
+      throw new Error(`--${name} must be a number${def.min !== undefined ? ` >= ${def.min}` : ''}, got ${raw}`);
     return n;
   }
   return String(raw);

@@ -38,11 +38,7 @@ function ferretDbVersion() {
 
 /** Throws a clear message unless Go >= 1.24 (FerretDB 1.24's go.mod minimum) is on PATH. */
 function requireGo() {
-  const out = proc.requireTool(
-    'go',
-    ['version'],
-    'Go 1.24 or newer is required to build FerretDB (first run only): install Go and put go on PATH.',
-  );
+  const out = proc.requireTool('go', ['version'], 'Go 1.24 or newer is required to build FerretDB (first run only): install Go and put go on PATH.');
   const m = /go(\d+)\.(\d+)/.exec(out);
   if (!m || Number(m[1]) * 1000 + Number(m[2]) < 1024) {
     throw new Error(`Go 1.24 or newer is required to build FerretDB (first run only), but \`go version\` says: ${out.trim()}`);
@@ -53,7 +49,10 @@ function requireGo() {
 function goEnv() {
   const env = { ...process.env, GOWORK: 'off', GOTOOLCHAIN: 'local', CGO_ENABLED: '0' };
   // A -mod=... in the user's GOFLAGS would fight the explicit -mod=vendor below.
-  env.GOFLAGS = (env.GOFLAGS || '').split(/\s+/).filter((f) => f && !f.startsWith('-mod=')).join(' ');
+  env.GOFLAGS = (env.GOFLAGS || '')
+    .split(/\s+/)
+    .filter((f) => f && !f.startsWith('-mod='))
+    .join(' ');
   return env;
 }
 
@@ -145,7 +144,15 @@ function ferretHandle({ pid, port, dataDir, pidFile, alreadyRunning, backend, pg
  * `backend` (default FERRETDB_BACKEND, else sqlite): 'postgresql' first starts a PostgreSQL of its
  * own with its cluster in `<dataDir>/postgres/` (./postgres.js), stopped with it.
  */
-async function startFerretDb({ port = 27017, dataDir, log = proc.defaultLog, timeoutMs = 30000, logLevel = 'error', debugAddr = '-', backend = backendFromEnv() } = {}) {
+async function startFerretDb({
+  port = 27017,
+  dataDir,
+  log = proc.defaultLog,
+  timeoutMs = 30000,
+  logLevel = 'error',
+  debugAddr = '-',
+  backend = backendFromEnv(),
+} = {}) {
   if (!BACKENDS.includes(backend)) throw new Error(`FerretDB backend ${backend}: expected one of ${BACKENDS.join(', ')}`);
   if (backend === 'postgresql') postgres.findPgBin(); // fail before a FerretDB build when PostgreSQL is missing
   dataDir = path.resolve(dataDir || path.join(runtimeDir(), 'ferretdb'));
@@ -162,7 +169,9 @@ async function startFerretDb({ port = 27017, dataDir, log = proc.defaultLog, tim
     }
     const running = (/--handler=(\w+)/.exec(cmdline) || [])[1];
     if (running && running !== backend) {
-      throw new Error(`FerretDB from ${dataDir} is already running (pid ${existing}) with the ${running} backend, not ${backend} (FERRETDB_BACKEND): stop it first (down).`);
+      throw new Error(
+        `FerretDB from ${dataDir} is already running (pid ${existing}) with the ${running} backend, not ${backend} (FERRETDB_BACKEND): stop it first (down).`,
+      );
     }
     if (backend === 'postgresql' && !postgres.runningPostgres(dataDir)) {
       // Its PostgreSQL is gone (killed?): start both again rather than hand out a FerretDB that cannot store.

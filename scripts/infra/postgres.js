@@ -20,7 +20,7 @@ const ROOT_RUNS_AS = 'postgres';
 
 const INSTALL_HINT =
   'FERRETDB_BACKEND=postgresql needs the PostgreSQL server programs initdb, postgres, pg_isready and createdb ' +
-  "(Debian/Ubuntu: apt-get install postgresql; they land in /usr/lib/postgresql/<major>/bin), or FERRETDB_POSTGRES_BIN set to the folder holding them. " +
+  '(Debian/Ubuntu: apt-get install postgresql; they land in /usr/lib/postgresql/<major>/bin), or FERRETDB_POSTGRES_BIN set to the folder holding them. ' +
   'Unset FERRETDB_BACKEND (or set it to sqlite) to use FerretDB with SQLite instead.';
 
 function isExecutable(file) {
@@ -92,7 +92,9 @@ function makeReachable(pgRoot, dataDir, account, log) {
     const canEnter = st.uid === account.uid ? st.mode & 0o100 : st.gid === account.gid ? st.mode & 0o010 : st.mode & 0o001;
     if (!canEnter) {
       if (!mayChmod.has(dir)) {
-        throw new Error(`FERRETDB_BACKEND=postgresql: ${dir} cannot be entered by the "${account.name}" account that runs PostgreSQL (we are root): put the data dir elsewhere or chmod o+x ${dir}.`);
+        throw new Error(
+          `FERRETDB_BACKEND=postgresql: ${dir} cannot be entered by the "${account.name}" account that runs PostgreSQL (we are root): put the data dir elsewhere or chmod o+x ${dir}.`,
+        );
       }
       fs.chmodSync(dir, (st.mode & 0o7777) | 0o001);
       log(`chmod o+x ${dir} (PostgreSQL runs as ${account.name})`);
@@ -184,11 +186,12 @@ async function startPostgres({ dataDir, log = proc.defaultLog, timeoutMs = 60000
     if (!fs.existsSync(path.join(p.data, 'PG_VERSION'))) {
       fs.rmSync(p.data, { recursive: true, force: true }); // an interrupted initdb
       log(`initdb ${p.data} (${path.join(bin, 'initdb')}${account ? `, as ${account.name}` : ''})`);
-      const r = spawnSync(
-        path.join(bin, 'initdb'),
-        ['-D', p.data, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C'],
-        { cwd: p.root, env, encoding: 'utf8', ...as },
-      );
+      const r = spawnSync(path.join(bin, 'initdb'), ['-D', p.data, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C'], {
+        cwd: p.root,
+        env,
+        encoding: 'utf8',
+        ...as,
+      });
       fs.appendFileSync(p.logFile, `===== ${new Date().toISOString()} initdb\n${r.stdout || ''}${r.stderr || ''}`);
       if (r.error || r.status !== 0) {
         throw new Error(`initdb ${p.data} failed (${r.error ? r.error.message : `exit code ${r.status}`}).\n${describeFailure()}`);

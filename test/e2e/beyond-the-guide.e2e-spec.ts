@@ -101,7 +101,9 @@ describe('ongoing-training beyond the coach guide (R13..R16)', () => {
     const autobook = await autobookOf(pair, 1);
     expect(autobook.trigger).toEqual({ type: 'resume' });
     const entries = await entriesOf(pair, 4);
-    expect(entries.filter((e) => e.input.type === 'resume')).toEqual([expect.objectContaining({ input: { type: 'resume', cause: 'time' }, outcome: 'autobooked' })]);
+    expect(entries.filter((e) => e.input.type === 'resume')).toEqual([
+      expect.objectContaining({ input: { type: 'resume', cause: 'time' }, outcome: 'autobooked' }),
+    ]);
     // Both instances kept checking meanwhile: still one resume, one autobook.
     await ot.complete(pair.sessionCompleted());
     await entriesOf(pair, 5);
@@ -123,7 +125,12 @@ describe('ongoing-training beyond the coach guide (R13..R16)', () => {
       const list = ot.published(TOPICS.SESSION_AUTOBOOK_VOIDED, pair.clientId);
       return list.length > 0 && list;
     });
-    expect(voided).toMatchObject({ autobookEventId: first.eventId, sequence: 1, rate: { amount: 9000, currency: 'EUR' }, reason: { type: 'completion-reverted', sessionId: trigger.sessionId, eventId: revert.eventId } });
+    expect(voided).toMatchObject({
+      autobookEventId: first.eventId,
+      sequence: 1,
+      rate: { amount: 9000, currency: 'EUR' },
+      reason: { type: 'completion-reverted', sessionId: trigger.sessionId, eventId: revert.eventId },
+    });
     expect(await ot.pair(pair.clientId, pair.coachId)).toMatchObject({ sessionsOnDeck: 1 });
     // The same revert again, under a new eventId too: changes nothing.
     await ot.send(TOPICS.SESSION_COMPLETION_REVERTED, revert, { ...revert, eventId: `${revert.eventId}-again` });
@@ -179,7 +186,11 @@ describe('ongoing-training beyond the coach guide (R13..R16)', () => {
     const admin = ot.probe.kafka.admin();
     await admin.connect();
     try {
-      await waitForGroupCaughtUp(admin, ot.groupId, INPUT_TOPICS.map((t) => ot.topic(t)));
+      await waitForGroupCaughtUp(
+        admin,
+        ot.groupId,
+        INPUT_TOPICS.map((t) => ot.topic(t)),
+      );
     } finally {
       await admin.disconnect();
     }
@@ -235,7 +246,11 @@ describe('ongoing-training beyond the coach guide (R13..R16)', () => {
     const admin = ot.probe.kafka.admin();
     await admin.connect();
     try {
-      await waitForGroupCaughtUp(admin, `${ot.groupId}-crash`, INPUT_TOPICS.map((t) => ot.topic(t)));
+      await waitForGroupCaughtUp(
+        admin,
+        `${ot.groupId}-crash`,
+        INPUT_TOPICS.map((t) => ot.topic(t)),
+      );
     } finally {
       await admin.disconnect();
     }

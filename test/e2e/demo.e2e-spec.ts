@@ -121,7 +121,13 @@ describe('the demo (npm run demo -- --once)', () => {
     expect(files.filter((f) => f.endsWith('.eml'))).toHaveLength(27);
     expect(files.filter((f) => f.endsWith('.html'))).toHaveLength(27);
     expect(files.filter((f) => f.endsWith('.eml') && f.includes('your-next-completed-session'))).toHaveLength(5);
-    const eml = fs.readFileSync(path.join(mailDir, files.find((f) => f.endsWith('.eml') && f.includes('1-more-session-booked'))!), 'utf8');
+    const eml = fs.readFileSync(
+      path.join(
+        mailDir,
+        files.find((f) => f.endsWith('.eml') && f.includes('1-more-session-booked'))!,
+      ),
+      'utf8',
+    );
     expect(eml).toMatch(/^Subject: Ongoing Training: 1 more session booked/m);
     expect(run.output).toMatch(/to ana\.alvarez@example\.com +Ongoing Training: 1 more session booked with Carla Costa at USD 83\.33/);
   });

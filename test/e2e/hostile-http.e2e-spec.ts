@@ -16,7 +16,9 @@ const now = () => Math.floor(Date.now() / 1000);
 /** A token of this deployment: HS256, its issuer and audience, ten minutes. */
 // A claim given as undefined is left out of the token.
 const token = (role: string, sub: string, claims: Record<string, unknown> = {}, options: jwt.SignOptions = {}, secret = TEST_JWT_SECRET) => {
-  const payload = Object.fromEntries(Object.entries({ sub, role, iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 600, ...claims }).filter(([, v]) => v !== undefined));
+  const payload = Object.fromEntries(
+    Object.entries({ sub, role, iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 600, ...claims }).filter(([, v]) => v !== undefined),
+  );
   return jwt.sign(payload, secret, { algorithm: 'HS256', noTimestamp: true, ...options });
 };
 const unsigned = (header: object, payload: object, signature = '') =>
@@ -55,10 +57,18 @@ describe('hostile HTTP requests: the API holds its ground', () => {
       RATE_LIMIT_WRITES_PER_MINUTE: String(WRITES_PER_MINUTE),
     });
     await ot.book(pair.packageBooked({ sessionCount: 2 }), other.packageBooked({ sessionCount: 2 }));
-    await waitFor('both packages applied', async () => {
-      const [a, b] = await Promise.all([send({ path: `/v1/clients/${pair.clientId}/ongoing-training`, authorization: ops() }), send({ path: `/v1/clients/${other.clientId}/ongoing-training`, authorization: ops() })]);
-      return a.body?.coaches?.length === 1 && b.body?.coaches?.length === 1;
-    }, 60000, 500);
+    await waitFor(
+      'both packages applied',
+      async () => {
+        const [a, b] = await Promise.all([
+          send({ path: `/v1/clients/${pair.clientId}/ongoing-training`, authorization: ops() }),
+          send({ path: `/v1/clients/${other.clientId}/ongoing-training`, authorization: ops() }),
+        ]);
+        return a.body?.coaches?.length === 1 && b.body?.coaches?.length === 1;
+      },
+      60000,
+      500,
+    );
   });
 
   afterAll(async () => {
@@ -85,7 +95,8 @@ describe('hostile HTTP requests: the API holds its ground', () => {
   const entry = (clientId = pair.clientId, coachId = pair.coachId) => `${list(clientId)}/${encodeURIComponent(coachId)}`;
   const history = (clientId = pair.clientId, coachId = pair.coachId) => `${entry(clientId, coachId)}/history`;
   const valid = () => token('client', pair.clientId);
-  const mine = (claims: Record<string, unknown>, options: jwt.SignOptions = {}, secret?: string) => `Bearer ${token('client', pair.clientId, claims, options, secret)}`;
+  const mine = (claims: Record<string, unknown>, options: jwt.SignOptions = {}, secret?: string) =>
+    `Bearer ${token('client', pair.clientId, claims, options, secret)}`;
 
   const tokenKinds: HttpKind[] = [
     { name: 'no Authorization header', path: list(), authorization: null, status: 401, code: 'UNAUTHORIZED' },
@@ -96,11 +107,29 @@ describe('hostile HTTP requests: the API holds its ground', () => {
     { name: 'a token without exp', path: list(), authorization: mine({ exp: undefined }), status: 401, code: 'INVALID_TOKEN' },
     { name: 'a token living 100 years', path: list(), authorization: mine({ exp: now() + 100 * 365 * 86400 }), status: 401, code: 'INVALID_TOKEN' },
     { name: 'a token living 25 hours', path: list(), authorization: mine({ exp: now() + 25 * 3600 }), status: 401, code: 'INVALID_TOKEN' },
-    { name: 'an iat in the future stretching the lifetime', path: list(), authorization: mine({ iat: now() + 86000, exp: now() + 90000 }), status: 401, code: 'INVALID_TOKEN' },
+    {
+      name: 'an iat in the future stretching the lifetime',
+      path: list(),
+      authorization: mine({ iat: now() + 86000, exp: now() + 90000 }),
+      status: 401,
+      code: 'INVALID_TOKEN',
+    },
     { name: 'a token expired a minute ago', path: list(), authorization: mine({ iat: now() - 600, exp: now() - 60 }), status: 401, code: 'TOKEN_EXPIRED' },
     { name: 'a token expired 10 s ago (30 s tolerance)', path: list(), authorization: mine({ iat: now() - 600, exp: now() - 10 }), status: 200 },
-    { name: 'a token signed with another secret', path: list(), authorization: mine({}, {}, 'another-secret-of-thirty-two-characters!!'), status: 401, code: 'INVALID_TOKEN' },
-    { name: 'alg none', path: list(), authorization: `Bearer ${unsigned({ alg: 'none', typ: 'JWT' }, { sub: pair.clientId, role: 'ops', iss: ISSUER, aud: AUDIENCE, exp: now() + 60 })}`, status: 401, code: 'INVALID_TOKEN' },
+    {
+      name: 'a token signed with another secret',
+      path: list(),
+      authorization: mine({}, {}, 'another-secret-of-thirty-two-characters!!'),
+      status: 401,
+      code: 'INVALID_TOKEN',
+    },
+    {
+      name: 'alg none',
+      path: list(),
+      authorization: `Bearer ${unsigned({ alg: 'none', typ: 'JWT' }, { sub: pair.clientId, role: 'ops', iss: ISSUER, aud: AUDIENCE, exp: now() + 60 })}`,
+      status: 401,
+      code: 'INVALID_TOKEN',
+    },
     { name: 'HS512 with the right secret', path: list(), authorization: mine({}, { algorithm: 'HS512' }), status: 401, code: 'INVALID_TOKEN' },
     { name: 'a token of another issuer', path: list(), authorization: mine({ iss: 'https://evil.example' }), status: 401, code: 'INVALID_TOKEN' },
     { name: 'a token for another service (aud)', path: list(), authorization: mine({ aud: 'billing' }), status: 401, code: 'INVALID_TOKEN' },
@@ -108,7 +137,16 @@ describe('hostile HTTP requests: the API holds its ground', () => {
     { name: 'an unknown role', path: list(), authorization: `Bearer ${token('admin', pair.clientId)}`, status: 401, code: 'INVALID_TOKEN' },
     { name: 'no sub', path: list(), authorization: `Bearer ${token('ops', '', { sub: undefined })}`, status: 401, code: 'INVALID_TOKEN' },
     { name: 'an 8 KB token', path: list(), authorization: mine({ padding: 'x'.repeat(6000) }), status: 200 },
-    { name: 'a token with a tampered payload', path: list(), authorization: (() => { const [h, , s] = valid().split('.'); return `Bearer ${h}.${Buffer.from(JSON.stringify({ sub: pair.clientId, role: 'ops', iss: ISSUER, aud: AUDIENCE, exp: now() + 60 })).toString('base64url')}.${s}`; })(), status: 401, code: 'INVALID_TOKEN' },
+    {
+      name: 'a token with a tampered payload',
+      path: list(),
+      authorization: (() => {
+        const [h, , s] = valid().split('.');
+        return `Bearer ${h}.${Buffer.from(JSON.stringify({ sub: pair.clientId, role: 'ops', iss: ISSUER, aud: AUDIENCE, exp: now() + 60 })).toString('base64url')}.${s}`;
+      })(),
+      status: 401,
+      code: 'INVALID_TOKEN',
+    },
   ];
 
   // Every role against every route: the client themself, another client, the pair's coach, another coach, ops.
@@ -132,19 +170,52 @@ describe('hostile HTTP requests: the API holds its ground', () => {
       status: expected.list[role],
       code: expected.list[role] === 403 ? 'FORBIDDEN' : undefined,
       // A coach sees only their own pairs of the client.
-      check: (a: Answer) => void (a.status === 200 && expect(a.body.coaches.map((c: { coachId: string }) => c.coachId)).toEqual(role === 'another coach' ? [] : [pair.coachId])),
+      check: (a: Answer) =>
+        void (a.status === 200 && expect(a.body.coaches.map((c: { coachId: string }) => c.coachId)).toEqual(role === 'another coach' ? [] : [pair.coachId])),
     },
-    { name: `${role}: GET the pair's history`, path: history(), authorization: roles[role](), status: expected.history[role], code: expected.history[role] === 403 ? 'FORBIDDEN' : undefined },
-    { name: `${role}: PUT the pair's switch`, method: 'PUT', path: entry(), authorization: roles[role](), body: '{"enrolled":false}', status: expected.put[role], code: expected.put[role] === 403 ? 'FORBIDDEN' : undefined },
+    {
+      name: `${role}: GET the pair's history`,
+      path: history(),
+      authorization: roles[role](),
+      status: expected.history[role],
+      code: expected.history[role] === 403 ? 'FORBIDDEN' : undefined,
+    },
+    {
+      name: `${role}: PUT the pair's switch`,
+      method: 'PUT',
+      path: entry(),
+      authorization: roles[role](),
+      body: '{"enrolled":false}',
+      status: expected.put[role],
+      code: expected.put[role] === 403 ? 'FORBIDDEN' : undefined,
+    },
   ]);
 
   const pathKinds: HttpKind[] = [
     { name: '%FF in a path id', path: `/v1/clients/%FF/ongoing-training`, authorization: ops(), status: 400, code: 'INVALID_PARAMETER' },
-    { name: 'a broken escape %E0%A4 in a path id', path: `/v1/clients/ab%E0%A4/ongoing-training`, authorization: ops(), status: 400, code: 'INVALID_PARAMETER' },
+    {
+      name: 'a broken escape %E0%A4 in a path id',
+      path: `/v1/clients/ab%E0%A4/ongoing-training`,
+      authorization: ops(),
+      status: 400,
+      code: 'INVALID_PARAMETER',
+    },
     { name: 'a 201-character path id', path: list('c'.repeat(201)), authorization: ops(), status: 400, code: 'INVALID_PARAMETER' },
-    { name: 'an encoded slash and dots in a path id are an id', path: list('../admin'), authorization: ops(), status: 200, check: (a) => expect(a.body).toEqual({ clientId: '../admin', coaches: [] }) },
+    {
+      name: 'an encoded slash and dots in a path id are an id',
+      path: list('../admin'),
+      authorization: ops(),
+      status: 200,
+      check: (a) => expect(a.body).toEqual({ clientId: '../admin', coaches: [] }),
+    },
     { name: 'a NUL in a path id is an id', path: list('a\u0000b'), authorization: ops(), status: 200, check: (a) => expect(a.body.coaches).toEqual([]) },
-    { name: 'a client reaching another client with a dot-segment path', path: `/v1/clients/${pair.clientId}/../${other.clientId}/ongoing-training`, authorization: `Bearer ${valid()}`, status: 403, code: 'FORBIDDEN' },
+    {
+      name: 'a client reaching another client with a dot-segment path',
+      path: `/v1/clients/${pair.clientId}/../${other.clientId}/ongoing-training`,
+      authorization: `Bearer ${valid()}`,
+      status: 403,
+      code: 'FORBIDDEN',
+    },
     { name: 'an unknown route under /v1', path: '/v1/admin', authorization: ops(), status: 404, code: 'NOT_FOUND' },
     { name: 'history with limit=0', path: `${history()}?limit=0`, authorization: ops(), status: 400, code: 'INVALID_PARAMETER' },
     { name: 'history with limit=abc', path: `${history()}?limit=abc`, authorization: ops(), status: 400, code: 'INVALID_PARAMETER' },
@@ -153,7 +224,13 @@ describe('hostile HTTP requests: the API holds its ground', () => {
     { name: '/metrics on the API port', path: '/metrics', authorization: null, status: 404 },
   ];
 
-  const put = (body: string, contentType?: string): Omit<HttpKind, 'name' | 'status' | 'code'> => ({ method: 'PUT', path: entry(), authorization: ops(), body, contentType });
+  const put = (body: string, contentType?: string): Omit<HttpKind, 'name' | 'status' | 'code'> => ({
+    method: 'PUT',
+    path: entry(),
+    authorization: ops(),
+    body,
+    contentType,
+  });
   const bodyKinds: HttpKind[] = [
     { name: 'a body that is not JSON', ...put('{"enrolled": tru'), status: 400, code: 'INVALID_BODY' },
     { name: 'enrolled as a string', ...put('{"enrolled":"true"}'), status: 400, code: 'INVALID_BODY' },
@@ -183,11 +260,12 @@ describe('hostile HTTP requests: the API holds its ground', () => {
     kind.check?.(answer);
   });
 
-  it('answers 429 RATE_LIMITED with Retry-After past a subject\'s writes, and other subjects go on', async () => {
+  it("answers 429 RATE_LIMITED with Retry-After past a subject's writes, and other subjects go on", async () => {
     const writer = aPair('burst');
     const auth = `Bearer ${token('client', writer.clientId)}`;
     const answers = [];
-    for (let i = 0; i < WRITES_PER_MINUTE + 10; i++) answers.push(await send({ method: 'PUT', path: entry(writer.clientId, writer.coachId), authorization: auth, body: `{"enrolled":${i % 2 === 0}}` }));
+    for (let i = 0; i < WRITES_PER_MINUTE + 10; i++)
+      answers.push(await send({ method: 'PUT', path: entry(writer.clientId, writer.coachId), authorization: auth, body: `{"enrolled":${i % 2 === 0}}` }));
     const limited = answers.filter((a) => a.status === 429);
     expect(answers.slice(0, WRITES_PER_MINUTE).filter((a) => a.status === 429)).toHaveLength(0);
     expect(limited).toHaveLength(10);

@@ -26,7 +26,8 @@ const PARTITIONS = 3;
 
 /** DEBUG_HOSTILE=<file> keeps the service's whole log there (started at debug level) to see where it stood. */
 function keepLog(ot: OngoingTrainingHarness | undefined): void {
-  if (process.env.DEBUG_HOSTILE && ot) fs.writeFileSync(process.env.DEBUG_HOSTILE, `running=${ot.app.running} exit=${ot.app.exitCode ?? ot.app.exitSignal}\n${ot.app.logs}`);
+  if (process.env.DEBUG_HOSTILE && ot)
+    fs.writeFileSync(process.env.DEBUG_HOSTILE, `running=${ot.app.running} exit=${ot.app.exitCode ?? ot.app.exitSignal}\n${ot.app.logs}`);
 }
 const NOW = Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -84,13 +85,37 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
     {
       const { text } = packageText('big-key');
       const key = 'k'.repeat(200 * 1024);
-      add({ name: 'a 200 KB key that is not its clientId', topic: TOPICS.PACKAGE_BOOKED, key, value: text, expected: { reason: /^wrong key/, check: (l) => expect(l.headers[DLQ_HEADERS.REASON]).not.toContain('k'.repeat(100)) } });
+      add({
+        name: 'a 200 KB key that is not its clientId',
+        topic: TOPICS.PACKAGE_BOOKED,
+        key,
+        value: text,
+        expected: { reason: /^wrong key/, check: (l) => expect(l.headers[DLQ_HEADERS.REASON]).not.toContain('k'.repeat(100)) },
+      });
     }
-    add({ name: 'a value just under the broker limit (not JSON)', topic: TOPICS.PACKAGE_BOOKED, key: 'someone', value: Buffer.alloc(limit - 150, 'v'), expected: { reason: /not valid UTF-8 JSON/, truncated: true } });
-    add({ name: 'a value just under the broker limit on session.completed', topic: TOPICS.SESSION_COMPLETED, key: 'someone', value: Buffer.alloc(limit - 150, '{'), expected: { reason: /not valid UTF-8 JSON/, truncated: true } });
+    add({
+      name: 'a value just under the broker limit (not JSON)',
+      topic: TOPICS.PACKAGE_BOOKED,
+      key: 'someone',
+      value: Buffer.alloc(limit - 150, 'v'),
+      expected: { reason: /not valid UTF-8 JSON/, truncated: true },
+    });
+    add({
+      name: 'a value just under the broker limit on session.completed',
+      topic: TOPICS.SESSION_COMPLETED,
+      key: 'someone',
+      value: Buffer.alloc(limit - 150, '{'),
+      expected: { reason: /not valid UTF-8 JSON/, truncated: true },
+    });
     {
       const { text } = packageText('huge-key');
-      add({ name: 'a key near the broker limit, not its clientId', topic: TOPICS.PACKAGE_BOOKED, key: 'q'.repeat(limit - text.length - 150), value: text, expected: { reason: /^wrong key/, truncated: true } });
+      add({
+        name: 'a key near the broker limit, not its clientId',
+        topic: TOPICS.PACKAGE_BOOKED,
+        key: 'q'.repeat(limit - text.length - 150),
+        value: text,
+        expected: { reason: /^wrong key/, truncated: true },
+      });
     }
     {
       const event = withPatch('padded', {});
@@ -99,7 +124,13 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
     }
 
     // Bytes that are not a JSON object.
-    const raw = (name: string, topic: Topic, value: string | Buffer | null, reason: RegExp): HostileKind => ({ name, topic, key: 'client-raw', value, expected: { reason } });
+    const raw = (name: string, topic: Topic, value: string | Buffer | null, reason: RegExp): HostileKind => ({
+      name,
+      topic,
+      key: 'client-raw',
+      value,
+      expected: { reason },
+    });
     add(
       raw('not JSON', TOPICS.PACKAGE_BOOKED, 'hello, world', /not valid UTF-8 JSON/),
       raw('bad UTF-8', TOPICS.PACKAGE_BOOKED, Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]), /not UTF-8/),
@@ -126,8 +157,20 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
     add(appliedPackage('23 hours ahead', withPatch('ahead', { occurredAt: iso(NOW + 23 * 3600 * 1000) })));
     {
       const pair = aPair('sc-9999');
-      add({ name: 'a completion in year 9999', topic: TOPICS.SESSION_COMPLETED, key: pair.clientId, value: JSON.stringify(pair.sessionCompleted({ occurredAt: '9999-01-01T00:00:00Z' })), expected: { reason: /occurredAt/ } });
-      add({ name: 'a 201-character sessionId', topic: TOPICS.SESSION_COMPLETED, key: pair.clientId, value: JSON.stringify(pair.sessionCompleted({ sessionId: 's'.repeat(201) })), expected: { reason: /sessionId/ } });
+      add({
+        name: 'a completion in year 9999',
+        topic: TOPICS.SESSION_COMPLETED,
+        key: pair.clientId,
+        value: JSON.stringify(pair.sessionCompleted({ occurredAt: '9999-01-01T00:00:00Z' })),
+        expected: { reason: /occurredAt/ },
+      });
+      add({
+        name: 'a 201-character sessionId',
+        topic: TOPICS.SESSION_COMPLETED,
+        key: pair.clientId,
+        value: JSON.stringify(pair.sessionCompleted({ sessionId: 's'.repeat(201) })),
+        expected: { reason: /sessionId/ },
+      });
     }
 
     // Amounts and counts: integer literals within bounds.
@@ -144,7 +187,13 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
     }
     {
       const { event, text } = withLiteral('count-2.0', 'sessionCount', '2.0');
-      add({ name: 'sessionCount 2.0', topic: TOPICS.PACKAGE_BOOKED, key: event.clientId, value: text, expected: { reason: /sessionCount: must be an integer literal/ } });
+      add({
+        name: 'sessionCount 2.0',
+        topic: TOPICS.PACKAGE_BOOKED,
+        key: event.clientId,
+        value: text,
+        expected: { reason: /sessionCount: must be an integer literal/ },
+      });
     }
     add(
       badPackage('sessionCount 1001', { sessionCount: 1001 }, /sessionCount/),
@@ -160,7 +209,11 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
       badPackage('an empty eventId', { eventId: '' }, /eventId/),
       badPackage('a 201-character packageId', { packageId: 'p'.repeat(201) }, /packageId/),
       badPackage('a 201-character client name', { client: { name: 'n'.repeat(201), email: 'a@example.com' } }, /client\.name/),
-      badPackage('an email over 254 characters', { coach: { name: 'C', email: `${'a'.repeat(60)}@${['b', 'c', 'd'].map((c) => c.repeat(63)).join('.')}.com` } }, /coach\.email/),
+      badPackage(
+        'an email over 254 characters',
+        { coach: { name: 'C', email: `${'a'.repeat(60)}@${['b', 'c', 'd'].map((c) => c.repeat(63)).join('.')}.com` } },
+        /coach\.email/,
+      ),
       badPackage('an email without a dot in its domain', { client: { name: 'C', email: 'a@localhost' } }, /client\.email/),
       badPackage('a lone surrogate in an id', { packageId: 'p\ud800x' }, /packageId: must be well-formed Unicode/),
     );
@@ -170,7 +223,9 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
     {
       const id = (c: string) => `${c}${runId('')}`.slice(0, 200).padEnd(200, 'x');
       const pair = aPair('long-ids');
-      add(appliedPackage('200-character ids', pair.packageBooked({ clientId: id('c'), coachId: id('k'), packageId: id('p'), eventId: id('e'), sessionCount: 2 })));
+      add(
+        appliedPackage('200-character ids', pair.packageBooked({ clientId: id('c'), coachId: id('k'), packageId: id('p'), eventId: id('e'), sessionCount: 2 })),
+      );
     }
 
     // Keys.
@@ -178,17 +233,40 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
       const { text } = packageText('no-key');
       add({ name: 'no key', topic: TOPICS.PACKAGE_BOOKED, key: null, value: text, expected: { reason: /wrong key: .* got no key/ } });
       const nfc = withPatch('nfc', { clientId: `jos\u00e9-${runId('k')}` });
-      add({ name: 'a key that is the clientId in another Unicode normalization', topic: TOPICS.PACKAGE_BOOKED, key: nfc.clientId.normalize('NFD'), value: JSON.stringify(nfc), expected: { reason: /wrong key/ } });
+      add({
+        name: 'a key that is the clientId in another Unicode normalization',
+        topic: TOPICS.PACKAGE_BOOKED,
+        key: nfc.clientId.normalize('NFD'),
+        value: JSON.stringify(nfc),
+        expected: { reason: /wrong key/ },
+      });
       const upper = withPatch('case', {});
-      add({ name: 'a key that is the clientId in another case', topic: TOPICS.PACKAGE_BOOKED, key: upper.clientId.toUpperCase(), value: JSON.stringify(upper), expected: { reason: /wrong key/ } });
+      add({
+        name: 'a key that is the clientId in another case',
+        topic: TOPICS.PACKAGE_BOOKED,
+        key: upper.clientId.toUpperCase(),
+        value: JSON.stringify(upper),
+        expected: { reason: /wrong key/ },
+      });
       // JSON.parse keeps the last of two equal keys: the key matches the first one only.
       const twice = withPatch('twice', {});
-      add({ name: 'clientId twice in the JSON', topic: TOPICS.PACKAGE_BOOKED, key: twice.clientId, value: JSON.stringify(twice).replace(/}$/, ',"clientId":"someone-else"}'), expected: { reason: /wrong key/ } });
+      add({
+        name: 'clientId twice in the JSON',
+        topic: TOPICS.PACKAGE_BOOKED,
+        key: twice.clientId,
+        value: JSON.stringify(twice).replace(/}$/, ',"clientId":"someone-else"}'),
+        expected: { reason: /wrong key/ },
+      });
     }
 
     // Forged dead-letter headers: ours are never taken from the message.
     {
-      const forged = { [DLQ_HEADERS.REASON]: 'nothing wrong', [DLQ_HEADERS.SOURCE_TOPIC]: 'elsewhere', [DLQ_HEADERS.TRUNCATED]: 'true', [DLQ_HEADERS.ORIGINAL_SHA256]: '0'.repeat(64) };
+      const forged = {
+        [DLQ_HEADERS.REASON]: 'nothing wrong',
+        [DLQ_HEADERS.SOURCE_TOPIC]: 'elsewhere',
+        [DLQ_HEADERS.TRUNCATED]: 'true',
+        [DLQ_HEADERS.ORIGINAL_SHA256]: '0'.repeat(64),
+      };
       const { event, text } = packageText('forged-bad', { sessionCount: 0 });
       add({
         name: 'forged dlq-* headers on a bad message',
@@ -232,7 +310,12 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
     for (const group of twins) {
       group.forEach((clientId, i) => {
         const event = withPatch(`twin-${i}`, { clientId, coachId: `coach-${base}`, sessionCount: i + 1 });
-        add(appliedPackage(`the id ${JSON.stringify(clientId)}, one of ${group.length} that differ only by ${group === twins[0] ? 'separators' : group === twins[1] ? 'Unicode normalization' : 'case'}`, event));
+        add(
+          appliedPackage(
+            `the id ${JSON.stringify(clientId)}, one of ${group.length} that differ only by ${group === twins[0] ? 'separators' : group === twins[1] ? 'Unicode normalization' : 'case'}`,
+            event,
+          ),
+        );
       });
     }
     return list;
@@ -243,18 +326,27 @@ describe('hostile input on Kafka: nothing stops consumption (R12)', () => {
     expect(list.length).toBeGreaterThanOrEqual(40);
     // One send per message, on every partition in turn: a record batch of one near-limit message only.
     for (const [i, kind] of list.entries()) {
-      await ot.probe.produce(ot.topic(kind.topic), [{ key: kind.key, value: kind.value, headers: { ...kind.headers, 'test-kind': String(i) }, partition: i % PARTITIONS }]);
+      await ot.probe.produce(ot.topic(kind.topic), [
+        { key: kind.key, value: kind.value, headers: { ...kind.headers, 'test-kind': String(i) }, partition: i % PARTITIONS },
+      ]);
     }
 
     // After all of them: a valid package and its completion on every partition of both topics.
     const finals = Array.from({ length: PARTITIONS }, (_, p) => ({ p, pair: aPair(`final-${p}`) }));
     for (const { p, pair } of finals) {
-      await ot.probe.produce(ot.topic(TOPICS.PACKAGE_BOOKED), [{ key: pair.clientId, value: pair.packageBooked({ sessionCount: 1, ongoingTraining: true }), partition: p }]);
+      await ot.probe.produce(ot.topic(TOPICS.PACKAGE_BOOKED), [
+        { key: pair.clientId, value: pair.packageBooked({ sessionCount: 1, ongoingTraining: true }), partition: p },
+      ]);
     }
     for (const { p, pair } of finals) {
       await ot.probe.produce(ot.topic(TOPICS.SESSION_COMPLETED), [{ key: pair.clientId, value: pair.sessionCompleted(), partition: p }]);
     }
-    await waitFor('an autobook for the valid inputs of every partition', () => finals.every(({ pair }) => ot.distinctAutobooks(pair.clientId).length === 1), 120000, 250);
+    await waitFor(
+      'an autobook for the valid inputs of every partition',
+      () => finals.every(({ pair }) => ot.distinctAutobooks(pair.clientId).length === 1),
+      120000,
+      250,
+    );
 
     const letters = (i: number) =>
       [...ot.deadLetters(TOPICS.PACKAGE_BOOKED), ...ot.deadLetters(TOPICS.SESSION_COMPLETED)].filter((l) => l.headers['test-kind'] === String(i));
@@ -324,14 +416,24 @@ describe('a dead letter that cannot be written for a while (R12)', () => {
     await ot.book(pair.packageBooked({ sessionCount: 1 }));
 
     await waitFor('/health/ready to answer 503', async () => (await fetch(`${ot.app.url}/health/ready`)).status === 503, 60000, 200);
-    await waitFor('the failures to be counted', async () => {
-      const metrics = await (await fetch(`${ot.app.metricsUrl}/metrics`)).text();
-      return Number(/ongoing_training_dead_letter_failures_total\{topic="package.booked"\} (\d+)/.exec(metrics)?.[1] ?? 0) > 0;
-    }, 60000, 200);
-    const live = await waitFor('/health/live to report the stalled consumer', async () => {
-      const response = await fetch(`${ot.app.url}/health/live`);
-      return response.status === 503 && (await response.json());
-    }, 60000, 200);
+    await waitFor(
+      'the failures to be counted',
+      async () => {
+        const metrics = await (await fetch(`${ot.app.metricsUrl}/metrics`)).text();
+        return Number(/ongoing_training_dead_letter_failures_total\{topic="package.booked"\} (\d+)/.exec(metrics)?.[1] ?? 0) > 0;
+      },
+      60000,
+      200,
+    );
+    const live = await waitFor(
+      '/health/live to report the stalled consumer',
+      async () => {
+        const response = await fetch(`${ot.app.url}/health/live`);
+        return response.status === 503 && (await response.json());
+      },
+      60000,
+      200,
+    );
     expect(live).toEqual({ status: 'not-live', failing: ['consumer-progress'] });
     const letters = () => ot.deadLetters(TOPICS.PACKAGE_BOOKED);
     expect(letters()).toHaveLength(0);
@@ -350,7 +452,10 @@ async function maxMessageBytes(ot: OngoingTrainingHarness, topic: string): Promi
   const admin = ot.probe.kafka.admin();
   await admin.connect();
   try {
-    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] });
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+    });
     return Number(resources[0].configEntries[0].configValue);
   } finally {
     await admin.disconnect();

@@ -41,8 +41,6 @@ function ops(args: string[], env: Record<string, string> = {}, timeoutMs = 90000
   });
 }
 
-const show = (run: Run) => `exit ${run.code}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`;
-
 // The ops CLI (dist/apps/ops/main.js) against the real Kafka and FerretDB of the test run, a running
 // ongoing-training service and a notifier with its SMTP server: each command as ops would use it.
 describe('ops CLI: produce, replay, pair, deliveries and resend', () => {
@@ -58,7 +56,10 @@ describe('ops CLI: produce, replay, pair, deliveries and resend', () => {
     const admin = ot.probe.kafka.admin();
     await admin.connect();
     try {
-      return (await admin.fetchTopicOffsets(topic)).map((p) => `${p.partition}:${p.high}`).sort().join(',');
+      return (await admin.fetchTopicOffsets(topic))
+        .map((p) => `${p.partition}:${p.high}`)
+        .sort()
+        .join(',');
     } finally {
       await admin.disconnect();
     }
@@ -222,7 +223,9 @@ describe('ops CLI: produce, replay, pair, deliveries and resend', () => {
         const range = ['--partition', String(letter.partition), '--from', letter.baseOffset!, '--to', letter.baseOffset!];
         const dry = await ops(['replay', dlq, ...range, '--dry-run']);
         expect(dry.code).toBe(0);
-        expect(dry.stdout).toContain(`would copy up to 1 message(s) of ${dlq} (partition ${letter.partition}: offsets ${letter.baseOffset}..${letter.baseOffset}) to ${source}`);
+        expect(dry.stdout).toContain(
+          `would copy up to 1 message(s) of ${dlq} (partition ${letter.partition}: offsets ${letter.baseOffset}..${letter.baseOffset}) to ${source}`,
+        );
 
         const run = await ops(['replay', dlq, ...range]);
         expect(run.code).toBe(0);
@@ -316,7 +319,12 @@ describe('ops CLI: produce, replay, pair, deliveries and resend', () => {
     let ledger: Connection;
     const event: SessionAutobooked = aSessionAutobooked({ eventId: runId('autobook'), clientId: runId('client') });
     event.client = { name: 'Rae Refused', email: REFUSED };
-    const env = () => ({ MONGODB_URI: mongoUriFor(database), SMTP_URL: sink.url, PREFERENCES_URL: 'https://www.coachup.test/ongoing-training', MAIL_FROM: 'CoachUp <no-reply@coachup.test>' });
+    const env = () => ({
+      MONGODB_URI: mongoUriFor(database),
+      SMTP_URL: sink.url,
+      PREFERENCES_URL: 'https://www.coachup.test/ongoing-training',
+      MAIL_FROM: 'CoachUp <no-reply@coachup.test>',
+    });
     // The ledger entry of one email: its claim, with the status and error of its outcome once it has one.
     const entry = async (recipient: string, kind = 'autobooked') => {
       const [claim, outcome] = await Promise.all([
@@ -357,7 +365,11 @@ describe('ops CLI: produce, replay, pair, deliveries and resend', () => {
       expect(run.stdout).toContain(`event ${event.eventId}`);
       expect(run.stdout).toMatch(new RegExp(`client <${REFUSED}>: failed, attempts \\d+, last error: refused: 550 mailbox ${REFUSED} unavailable`));
       const all = await ops(['deliveries', '--status', 'all', '--event', event.eventId, '--json'], env());
-      expect(JSON.parse(all.stdout).map((d: { recipient: string; status: string }) => `${d.recipient}:${d.status}`).sort()).toEqual(['client:failed', 'coach:sent']);
+      expect(
+        JSON.parse(all.stdout)
+          .map((d: { recipient: string; status: string }) => `${d.recipient}:${d.status}`)
+          .sort(),
+      ).toEqual(['client:failed', 'coach:sent']);
     });
 
     it('sends a failed email again, once, and records it as sent', async () => {
@@ -386,12 +398,17 @@ describe('ops CLI: produce, replay, pair, deliveries and resend', () => {
       expect(sink.to(event.coach.email)).toHaveLength(1);
     });
 
-    it('sends a failed email of a failed payment again with --kind payment-failed (its id is the autobook\'s)', async () => {
+    it("sends a failed email of a failed payment again with --kind payment-failed (its id is the autobook's)", async () => {
       refusing = true;
       const probe = new KafkaProbe();
-      await probe.produceEvents(`${prefix}${TOPICS.PAYMENT_FAILED}`, [aPaymentFailed({ eventId: runId('failed'), autobookEventId: event.eventId, clientId: event.clientId, coachId: event.coachId })]);
+      await probe.produceEvents(`${prefix}${TOPICS.PAYMENT_FAILED}`, [
+        aPaymentFailed({ eventId: runId('failed'), autobookEventId: event.eventId, clientId: event.clientId, coachId: event.coachId }),
+      ]);
       await probe.close();
-      await waitFor(`the client's failed-payment email marked failed\n${notifier.logs.slice(-2000)}`, async () => (await entry('client', 'payment-failed'))?.status === 'failed');
+      await waitFor(
+        `the client's failed-payment email marked failed\n${notifier.logs.slice(-2000)}`,
+        async () => (await entry('client', 'payment-failed'))?.status === 'failed',
+      );
       refusing = false;
       const listed = await ops(['deliveries'], env());
       expect(listed.stdout).toContain(`payment-failed client <${REFUSED}>: failed`);

@@ -26,7 +26,12 @@ describe('ongoing-training reliability', () => {
 
   /** Waits until every expected autobook is out, the inputs are all committed and the outbox is empty. */
   async function settle(ot: OngoingTrainingHarness, workload: Workload, mongoUri: string, timeoutMs = 180000): Promise<void> {
-    await waitFor(`${workload.expectedTotal} distinct autobooks (seen ${ot.distinctAutobooks().length})`, () => ot.distinctAutobooks().length >= workload.expectedTotal, timeoutMs, 250);
+    await waitFor(
+      `${workload.expectedTotal} distinct autobooks (seen ${ot.distinctAutobooks().length})`,
+      () => ot.distinctAutobooks().length >= workload.expectedTotal,
+      timeoutMs,
+      250,
+    );
     const admin = ot.probe.kafka.admin();
     await admin.connect();
     try {
@@ -39,13 +44,21 @@ describe('ongoing-training reliability', () => {
       // Every event the stored changes publish (autobooks, heads-ups) is recorded as acknowledged by the
       // broker: the outbox is done, and nothing more is written in the background.
       const stored = async () => {
-        const changes = await connection.collection('pair_changes').find({}, { projection: { autobooked: 1, upcoming: 1, voided: 1 } }).toArray();
+        const changes = await connection
+          .collection('pair_changes')
+          .find({}, { projection: { autobooked: 1, upcoming: 1, voided: 1 } })
+          .toArray();
         return changes.reduce((n, c) => n + (c.autobooked?.length ?? 0) + (c.upcoming?.length ?? 0) + (c.voided?.length ?? 0), 0);
       };
-      await waitFor('the outbox to be done', async () => {
-        const [events, recorded] = await Promise.all([stored(), connection.collection('published_autobooks').countDocuments({})]);
-        return events >= workload.expectedTotal && recorded === events;
-      }, timeoutMs, 250);
+      await waitFor(
+        'the outbox to be done',
+        async () => {
+          const [events, recorded] = await Promise.all([stored(), connection.collection('published_autobooks').countDocuments({})]);
+          return events >= workload.expectedTotal && recorded === events;
+        },
+        timeoutMs,
+        250,
+      );
     } finally {
       await connection.close();
     }
@@ -123,7 +136,9 @@ describe('ongoing-training reliability', () => {
       await admin.disconnect();
 
       const after = audit(workload, ot.autobooks());
-      report(`replay: ${workload.inputs} inputs produced twice and read a third time by a new group after a restart; autobooks expected ${workload.expectedTotal}, distinct ${after.distinct}, doubled ${after.doubled}, lost ${after.lost}, redelivered copies ${after.redelivered}; database unchanged by both replays`);
+      report(
+        `replay: ${workload.inputs} inputs produced twice and read a third time by a new group after a restart; autobooks expected ${workload.expectedTotal}, distinct ${after.distinct}, doubled ${after.doubled}, lost ${after.lost}, redelivered copies ${after.redelivered}; database unchanged by both replays`,
+      );
       expect(after).toMatchObject({ doubled: 0, lost: 0, distinct: workload.expectedTotal });
       expect(await snapshot(ot.env.MONGODB_URI)).toEqual(stored);
     });
@@ -146,7 +161,9 @@ describe('ongoing-training reliability', () => {
       await ot.startApp();
       await settle(ot, workload, ot.env.MONGODB_URI);
       const result = audit(workload, ot.autobooks());
-      report(`crash: ${workload.inputs} inputs, SIGKILL after ${seenAtKill} of ${workload.expectedTotal} autobooks; after restart distinct ${result.distinct}, doubled ${result.doubled}, lost ${result.lost}, redelivered copies ${result.redelivered}; all settled ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the restart`);
+      report(
+        `crash: ${workload.inputs} inputs, SIGKILL after ${seenAtKill} of ${workload.expectedTotal} autobooks; after restart distinct ${result.distinct}, doubled ${result.doubled}, lost ${result.lost}, redelivered copies ${result.redelivered}; all settled ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the restart`,
+      );
       expect(seenAtKill).toBeLessThan(workload.expectedTotal);
       expect(result).toMatchObject({ doubled: 0, lost: 0, distinct: workload.expectedTotal });
     });
@@ -167,7 +184,9 @@ describe('ongoing-training reliability', () => {
       await first.stop();
       await settle(ot, workload, ot.env.MONGODB_URI);
       const result = audit(workload, ot.autobooks());
-      report(`rebalance: ${workload.inputs} inputs over 6 partitions, 2 instances, one stopped after ${seenAtStop} of ${workload.expectedTotal} autobooks; distinct ${result.distinct}, doubled ${result.doubled}, lost ${result.lost}, redelivered copies ${result.redelivered}`);
+      report(
+        `rebalance: ${workload.inputs} inputs over 6 partitions, 2 instances, one stopped after ${seenAtStop} of ${workload.expectedTotal} autobooks; distinct ${result.distinct}, doubled ${result.doubled}, lost ${result.lost}, redelivered copies ${result.redelivered}`,
+      );
       expect(result).toMatchObject({ doubled: 0, lost: 0, distinct: workload.expectedTotal });
     });
   });
@@ -223,7 +242,9 @@ describe('ongoing-training reliability', () => {
           expect(Date.parse(letter!.headers[DLQ_HEADERS.FAILED_AT])).not.toBeNaN();
         }
       }
-      report(`bad input: ${badPackages.length + badCompletions.length} invalid messages, all on their DLQ with a reason; the 2 valid inputs around them applied (1 autobook)`);
+      report(
+        `bad input: ${badPackages.length + badCompletions.length} invalid messages, all on their DLQ with a reason; the 2 valid inputs around them applied (1 autobook)`,
+      );
     });
   });
 
@@ -258,10 +279,11 @@ describe('ongoing-training reliability', () => {
       const readyAfter = Date.now() - upAt;
       await settle(ot, workload, mongoUri);
       const result = audit(workload, ot.autobooks());
-      report(`database outage: ${workload.inputs} inputs, FerretDB down ${((upAt - downAt) / 1000).toFixed(1)} s; ready again ${(readyAfter / 1000).toFixed(1)} s after it came back, all settled ${((Date.now() - upAt) / 1000).toFixed(1)} s after; distinct ${result.distinct}, doubled ${result.doubled}, lost ${result.lost}, redelivered copies ${result.redelivered}`);
+      report(
+        `database outage: ${workload.inputs} inputs, FerretDB down ${((upAt - downAt) / 1000).toFixed(1)} s; ready again ${(readyAfter / 1000).toFixed(1)} s after it came back, all settled ${((Date.now() - upAt) / 1000).toFixed(1)} s after; distinct ${result.distinct}, doubled ${result.doubled}, lost ${result.lost}, redelivered copies ${result.redelivered}`,
+      );
       expect(result).toMatchObject({ doubled: 0, lost: 0, distinct: workload.expectedTotal });
       expect(ot.app.running).toBe(true);
     });
   });
 });
-

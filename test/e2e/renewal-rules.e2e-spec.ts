@@ -59,7 +59,10 @@ describe('ongoing-training: the renewal rules through Kafka, HTTP and the databa
 
   it('refuses to switch on before any package is known (R1)', async () => {
     const pair = aPair('r1');
-    const response = await ot.api('PUT', `/v1/clients/${pair.clientId}/ongoing-training/${pair.coachId}`, { token: tokenFor('client', pair.clientId), body: { enrolled: true } });
+    const response = await ot.api('PUT', `/v1/clients/${pair.clientId}/ongoing-training/${pair.coachId}`, {
+      token: tokenFor('client', pair.clientId),
+      body: { enrolled: true },
+    });
     expect(response).toMatchObject({ status: 409, body: { code: 'PACKAGE_REQUIRED' } });
   });
 
@@ -70,14 +73,28 @@ describe('ongoing-training: the renewal rules through Kafka, HTTP and the databa
     const entries = await applied(pair, 2);
     expect(entries[0]).toMatchObject({ outcome: 'no-autobook', reason: 'not-enrolled' });
 
-    const response = await ot.api('PUT', `/v1/clients/${pair.clientId}/ongoing-training/${pair.coachId}`, { token: tokenFor('client', pair.clientId), body: { enrolled: true } });
+    const response = await ot.api('PUT', `/v1/clients/${pair.clientId}/ongoing-training/${pair.coachId}`, {
+      token: tokenFor('client', pair.clientId),
+      body: { enrolled: true },
+    });
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ coachId: pair.coachId, enrolled: true, sessionsOnDeck: 1, autobooked: { sequence: 1, trigger: { type: 'enrollment' }, rate: { amount: 9000, currency: 'EUR' } } });
-    const [published] = await waitFor('the autobook on the topic', () => ot.distinctAutobooks(pair.clientId).length === 1 && ot.distinctAutobooks(pair.clientId));
+    expect(response.body).toMatchObject({
+      coachId: pair.coachId,
+      enrolled: true,
+      sessionsOnDeck: 1,
+      autobooked: { sequence: 1, trigger: { type: 'enrollment' }, rate: { amount: 9000, currency: 'EUR' } },
+    });
+    const [published] = await waitFor(
+      'the autobook on the topic',
+      () => ot.distinctAutobooks(pair.clientId).length === 1 && ot.distinctAutobooks(pair.clientId),
+    );
     expect(published).toEqual(response.body.autobooked);
 
     // Switching on again with a session on deck books nothing more.
-    const again = await ot.api('PUT', `/v1/clients/${pair.clientId}/ongoing-training/${pair.coachId}`, { token: tokenFor('client', pair.clientId), body: { enrolled: true } });
+    const again = await ot.api('PUT', `/v1/clients/${pair.clientId}/ongoing-training/${pair.coachId}`, {
+      token: tokenFor('client', pair.clientId),
+      body: { enrolled: true },
+    });
     expect(again.status).toBe(200);
     expect(again.body.autobooked).toBeUndefined();
   });
@@ -89,7 +106,11 @@ describe('ongoing-training: the renewal rules through Kafka, HTTP and the databa
     await ot.book(newer);
     await ot.book(older);
     await applied(pair, 2);
-    expect(await ot.pair(pair.clientId, pair.coachId)).toMatchObject({ rate: { amount: 10000, currency: 'USD' }, ratePackageId: newer.packageId, sessionsOnDeck: 3 });
+    expect(await ot.pair(pair.clientId, pair.coachId)).toMatchObject({
+      rate: { amount: 10000, currency: 'USD' },
+      ratePackageId: newer.packageId,
+      sessionsOnDeck: 3,
+    });
 
     await ot.complete(pair.sessionCompleted(), pair.sessionCompleted(), pair.sessionCompleted());
     const [autobook] = await waitFor('the autobook', () => ot.distinctAutobooks(pair.clientId).length === 1 && ot.distinctAutobooks(pair.clientId));
@@ -109,7 +130,10 @@ describe('ongoing-training: the renewal rules through Kafka, HTTP and the databa
     await ot.book(pair.packageBooked({ occurredAt: '2026-11-01T10:00:00Z', sessionCount: 1, ongoingTraining: true }));
     await ot.book(pair.packageBooked({ occurredAt: '2026-11-02T10:00:00Z', sessionCount: 1, autoRenewal: false }));
     await applied(pair, 2);
-    const refused = await ot.api('PUT', `/v1/clients/${pair.clientId}/ongoing-training/${pair.coachId}`, { token: tokenFor('client', pair.clientId), body: { enrolled: true } });
+    const refused = await ot.api('PUT', `/v1/clients/${pair.clientId}/ongoing-training/${pair.coachId}`, {
+      token: tokenFor('client', pair.clientId),
+      body: { enrolled: true },
+    });
     expect(refused).toMatchObject({ status: 409, body: { code: 'AUTO_RENEWAL_NOT_OFFERED' } });
 
     await ot.complete(pair.sessionCompleted(), pair.sessionCompleted());
@@ -120,7 +144,10 @@ describe('ongoing-training: the renewal rules through Kafka, HTTP and the databa
     const normal = pair.packageBooked({ occurredAt: '2026-11-03T10:00:00Z', sessionCount: 1, price: { amount: 7000, currency: 'USD' } });
     await ot.book(normal);
     await ot.complete(pair.sessionCompleted());
-    const [autobook] = await waitFor('the autobook after a normal package', () => ot.distinctAutobooks(pair.clientId).length === 1 && ot.distinctAutobooks(pair.clientId));
+    const [autobook] = await waitFor(
+      'the autobook after a normal package',
+      () => ot.distinctAutobooks(pair.clientId).length === 1 && ot.distinctAutobooks(pair.clientId),
+    );
     expect(autobook).toMatchObject({ ratePackageId: normal.packageId, rate: { amount: 7000 } });
   });
 
@@ -128,7 +155,10 @@ describe('ongoing-training: the renewal rules through Kafka, HTTP and the databa
     const pair = aPair('r8');
     await ot.book(pair.packageBooked({ sessionCount: 1, ongoingTraining: true }));
     await applied(pair, 1);
-    const off = await ot.api('PUT', `/v1/clients/${pair.clientId}/ongoing-training/${pair.coachId}`, { token: tokenFor('client', pair.clientId), body: { enrolled: false } });
+    const off = await ot.api('PUT', `/v1/clients/${pair.clientId}/ongoing-training/${pair.coachId}`, {
+      token: tokenFor('client', pair.clientId),
+      body: { enrolled: false },
+    });
     expect(off).toMatchObject({ status: 200, body: { enrolled: false } });
     await ot.complete(pair.sessionCompleted());
     const entries = await applied(pair, 3);
@@ -171,7 +201,11 @@ describe('ongoing-training: the renewal rules through Kafka, HTTP and the databa
 
     await ot.book(late);
     const [autobook] = await waitFor('the autobook', () => ot.distinctAutobooks(pair.clientId).length === 1 && ot.distinctAutobooks(pair.clientId));
-    expect(autobook).toMatchObject({ trigger: { type: 'package.booked', eventId: late.eventId }, rate: { amount: 2500, currency: 'JPY' }, ratePackageId: late.packageId });
+    expect(autobook).toMatchObject({
+      trigger: { type: 'package.booked', eventId: late.eventId },
+      rate: { amount: 2500, currency: 'JPY' },
+      ratePackageId: late.packageId,
+    });
   });
 
   it('keeps a decision log per pair, newest first, with what changed and why', async () => {
@@ -201,9 +235,15 @@ describe('ongoing-training: the renewal rules through Kafka, HTTP and the databa
     it('answers 401 without a token, with a malformed, badly signed or expired one', async () => {
       expect(await ot.api('GET', path, { token: null })).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
       expect(await ot.api('GET', path, { token: 'not-a-jwt' })).toMatchObject({ status: 401 });
-      expect(await ot.api('GET', path, { token: tokenFor('client', pair.clientId, {}, 'another-secret-of-at-least-32-characters') })).toMatchObject({ status: 401, body: { code: 'INVALID_TOKEN' } });
+      expect(await ot.api('GET', path, { token: tokenFor('client', pair.clientId, {}, 'another-secret-of-at-least-32-characters') })).toMatchObject({
+        status: 401,
+        body: { code: 'INVALID_TOKEN' },
+      });
       // Expired a minute ago: the contract allows 30 s of clock tolerance.
-      expect(await ot.api('GET', path, { token: tokenFor('client', pair.clientId, { expiresIn: -60 }) })).toMatchObject({ status: 401, body: { code: 'TOKEN_EXPIRED' } });
+      expect(await ot.api('GET', path, { token: tokenFor('client', pair.clientId, { expiresIn: -60 }) })).toMatchObject({
+        status: 401,
+        body: { code: 'TOKEN_EXPIRED' },
+      });
     });
 
     it('lets a client see and switch only their own, a coach only read their pairs, ops everything', async () => {
@@ -213,12 +253,15 @@ describe('ongoing-training: the renewal rules through Kafka, HTTP and the databa
       expect(asCoach.body.coaches.map((c: { coachId: string }) => c.coachId)).toEqual([pair.coachId]);
       expect((await ot.api('GET', path, { token: tokenFor('coach', 'other-coach') })).body.coaches).toEqual([]);
       expect(await ot.api('GET', `${path}/${pair.coachId}/history`, { token: tokenFor('coach', 'other-coach') })).toMatchObject({ status: 403 });
-      expect(await ot.api('PUT', `${path}/${pair.coachId}`, { token: tokenFor('coach', pair.coachId), body: { enrolled: true } })).toMatchObject({ status: 403 });
+      expect(await ot.api('PUT', `${path}/${pair.coachId}`, { token: tokenFor('coach', pair.coachId), body: { enrolled: true } })).toMatchObject({
+        status: 403,
+      });
       expect(await ot.api('PUT', `${path}/${pair.coachId}`, { token: tokenFor('ops', 'ops-1'), body: { enrolled: false } })).toMatchObject({ status: 200 });
     });
 
     it('answers 400 INVALID_BODY to a body that is not { enrolled: boolean }', async () => {
-      const put = (options: { body?: unknown; rawBody?: string }) => ot.api('PUT', `${path}/${pair.coachId}`, { token: tokenFor('client', pair.clientId), ...options });
+      const put = (options: { body?: unknown; rawBody?: string }) =>
+        ot.api('PUT', `${path}/${pair.coachId}`, { token: tokenFor('client', pair.clientId), ...options });
       expect(await put({ body: { enrolled: 'yes' } })).toMatchObject({ status: 400, body: { code: 'INVALID_BODY' } });
       expect(await put({ body: {} })).toMatchObject({ status: 400, body: { code: 'INVALID_BODY' } });
       expect(await put({ rawBody: '{"enrolled": tru' })).toMatchObject({ status: 400, body: { code: 'INVALID_BODY' } });

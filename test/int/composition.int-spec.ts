@@ -36,7 +36,16 @@ async function composed(module: Parameters<typeof Test.createTestingModule>[0]['
   const servers = app.get(KafkaServers).all;
   for (const strategy of servers) app.connectMicroservice({ strategy }, { inheritAppConfig: true });
   await app.init();
-  return { app, groups: servers.map((s) => [s.options.groupId, s.routes().map((r) => r.contract).sort()]) };
+  return {
+    app,
+    groups: servers.map((s) => [
+      s.options.groupId,
+      s
+        .routes()
+        .map((r) => r.contract)
+        .sort(),
+    ]),
+  };
 }
 
 describe('composition: each app module with its real providers', () => {

@@ -17,7 +17,14 @@ describe('the local infrastructure', () => {
       await admin.connect();
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
       await producer.connect();
-      await producer.send({ topic, acks: -1, messages: [{ key: 'client-1', value: 'hello' }, { key: 'client-2', value: 'world' }] });
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: [
+          { key: 'client-1', value: 'hello' },
+          { key: 'client-2', value: 'world' },
+        ],
+      });
       const received: string[] = [];
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });

@@ -17,9 +17,7 @@ module.exports = async function globalSetup() {
       process.env.KAFKA_BROKERS
         ? null
         : (async () => infra.startKafka({ port: await freePort(), controllerPort: await freePort(), dataDir: path.join(dir, 'kafka'), log }))(),
-      process.env.TEST_MONGODB_URL
-        ? null
-        : (async () => infra.startFerretDb({ port: await freePort(), dataDir: path.join(dir, 'ferretdb'), log }))(),
+      process.env.TEST_MONGODB_URL ? null : (async () => infra.startFerretDb({ port: await freePort(), dataDir: path.join(dir, 'ferretdb'), log }))(),
     ]);
     if (kafka) {
       started.push(kafka);

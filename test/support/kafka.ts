@@ -31,7 +31,10 @@ export class KafkaProbe {
     if (missing.length) await this.admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions })) });
   }
 
-  async produce(topic: string, messages: { key: string | Buffer | null; value: string | Buffer | object | null; headers?: Record<string, string | Buffer>; partition?: number }[]): Promise<void> {
+  async produce(
+    topic: string,
+    messages: { key: string | Buffer | null; value: string | Buffer | object | null; headers?: Record<string, string | Buffer>; partition?: number }[],
+  ): Promise<void> {
     if (!this.producer) {
       this.producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       await this.producer.connect();
@@ -52,7 +55,10 @@ export class KafkaProbe {
 
   /** Produces events keyed by their clientId, as the contract says producers do. */
   async produceEvents(topic: string, events: { clientId: string }[]): Promise<void> {
-    await this.produce(topic, events.map((e) => ({ key: e.clientId, value: e })));
+    await this.produce(
+      topic,
+      events.map((e) => ({ key: e.clientId, value: e })),
+    );
   }
 
   /** Starts collecting every message of the topics from their first offset. */
@@ -88,7 +94,11 @@ export class KafkaProbe {
   }
 
   async waitForCount(topic: string, count: number, timeoutMs = 60000): Promise<SeenMessage[]> {
-    return waitFor(`${count} messages on ${topic} (seen ${this.messages(topic).length})`, () => this.messages(topic).length >= count && this.messages(topic), timeoutMs);
+    return waitFor(
+      `${count} messages on ${topic} (seen ${this.messages(topic).length})`,
+      () => this.messages(topic).length >= count && this.messages(topic),
+      timeoutMs,
+    );
   }
 
   deadLetterReason(message: SeenMessage): string {

@@ -1,4 +1,15 @@
-import { EventMap, INPUT_TOPICS, PackageBooked, PaymentFailed, PaymentSucceeded, SessionAutobooked, SessionCompleted, SessionCompletionReverted, TOPICS, Topic } from '#contracts';
+import {
+  EventMap,
+  INPUT_TOPICS,
+  PackageBooked,
+  PaymentFailed,
+  PaymentSucceeded,
+  SessionAutobooked,
+  SessionCompleted,
+  SessionCompletionReverted,
+  TOPICS,
+  Topic,
+} from '#contracts';
 import { aPackageBooked, aPaymentFailed, aPaymentSucceeded, aSessionCompleted, aSessionCompletionReverted } from '#contracts/testing/builders';
 import { AppProcess } from './apps.js';
 import { tokenFor, TEST_JWT_SECRET } from './jwt.js';
@@ -25,7 +36,10 @@ export class OngoingTrainingHarness {
     const partitions = options.partitions ?? 3;
     const outputs = [TOPICS.SESSION_AUTOBOOKED, TOPICS.SESSION_AUTOBOOK_UPCOMING, TOPICS.SESSION_AUTOBOOK_VOIDED];
     const deadLetters = INPUT_TOPICS.map((t) => `${t}.dlq`);
-    await harness.probe.createTopics([...INPUT_TOPICS, ...outputs, ...deadLetters].map((t) => harness.prefix + t), partitions);
+    await harness.probe.createTopics(
+      [...INPUT_TOPICS, ...outputs, ...deadLetters].map((t) => harness.prefix + t),
+      partitions,
+    );
     await harness.probe.watch([...outputs, ...deadLetters].map((t) => harness.topic(t)));
     return harness;
   }
@@ -104,7 +118,11 @@ export class OngoingTrainingHarness {
     return this.probe.messages(this.topic(`${topic}.dlq`));
   }
 
-  async api<T = any>(method: string, path: string, options: { token?: string | null; body?: unknown; rawBody?: string } = {}): Promise<{ status: number; body: T }> {
+  async api<T = any>(
+    method: string,
+    path: string,
+    options: { token?: string | null; body?: unknown; rawBody?: string } = {},
+  ): Promise<{ status: number; body: T }> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (options.token !== null) headers.authorization = `Bearer ${options.token ?? tokenFor('ops', 'ops-1')}`;
     const response = await fetch(`${this.app.url}${path}`, {
@@ -119,14 +137,20 @@ export class OngoingTrainingHarness {
   /** The pair's entry from the list API, as ops sees it. */
   async pair(clientId: string, coachId: string) {
     const { body } = await this.api('GET', `/v1/clients/${encodeURIComponent(clientId)}/ongoing-training`);
-    return (body.coaches as { coachId: string; sessionsOnDeck: number; enrolled: boolean; rate: unknown; ratePackageId: string }[]).find((c) => c.coachId === coachId);
+    return (body.coaches as { coachId: string; sessionsOnDeck: number; enrolled: boolean; rate: unknown; ratePackageId: string }[]).find(
+      (c) => c.coachId === coachId,
+    );
   }
 
   async waitForPair(clientId: string, coachId: string, what: string, predicate: (pair: any) => boolean, timeoutMs = 30000) {
-    return waitFor(what, async () => {
-      const pair = await this.pair(clientId, coachId);
-      return pair && predicate(pair) ? pair : undefined;
-    }, timeoutMs);
+    return waitFor(
+      what,
+      async () => {
+        const pair = await this.pair(clientId, coachId);
+        return pair && predicate(pair) ? pair : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   async history(clientId: string, coachId: string) {

@@ -31,7 +31,9 @@ describe('how the apps are started', () => {
   it('builds the image from the apps and their libs only, not the dev-only tools', () => {
     expect(DOCKERFILE).toMatch(/^RUN npm run build:apps /m);
     expect(PACKAGE.scripts['build:apps']).toMatch(/^tsc -b tsconfig\.build\.apps\.json /);
-    const references = (JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.build.apps.json'), 'utf8')) as { references: { path: string }[] }).references.map((r) => r.path);
+    const references = (JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.build.apps.json'), 'utf8')) as { references: { path: string }[] }).references.map(
+      (r) => r.path,
+    );
     expect(references).toEqual(expect.arrayContaining(NAMES.map((name) => `apps/${name}/tsconfig.app.json`)));
     expect(references.filter((r) => /testing|demo/.test(r))).toEqual([]);
   });

@@ -18,9 +18,7 @@ const DOCKERFILE = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 
 // The Compose Specification's JSON schema (compose-spec/compose-spec, Apache-2.0), as the dclint package
 // (MIT) ships it: schemas/compose.schema.json.
-const COMPOSE_SCHEMA = JSON.parse(
-  fs.readFileSync(path.join(path.dirname(require.resolve('dclint/package.json')), 'schemas', 'compose.schema.json'), 'utf8'),
-);
+const COMPOSE_SCHEMA = JSON.parse(fs.readFileSync(path.join(path.dirname(require.resolve('dclint/package.json')), 'schemas', 'compose.schema.json'), 'utf8'));
 
 type Json = Record<string, any>;
 
@@ -115,7 +113,7 @@ describe('docker-compose.yml against the apps', () => {
     expect(new Set(databases).size).toBe(databases.length);
   });
 
-  it('sends the notifier\'s email to Mailpit\'s SMTP port', () => {
+  it("sends the notifier's email to Mailpit's SMTP port", () => {
     expect(environmentOf(compose.services.notifier).SMTP_URL).toBe('smtp://mailpit:1025');
     expect(compose.services.mailpit.ports).toEqual(expect.arrayContaining(['127.0.0.1:1025:1025', '127.0.0.1:8025:8025']));
   });
@@ -149,7 +147,11 @@ describe('docker-compose.yml infrastructure', () => {
     const images = Object.values(compose.services)
       .filter((s: any) => !s.build)
       .map((s: any) => s.image as string);
-    expect(images).toEqual([expect.stringMatching(/^apache\/kafka:4\.\d+\.\d+$/), expect.stringMatching(/^mongo:8\.\d+\.\d+$/), expect.stringMatching(/^axllent\/mailpit:v\d+\.\d+\.\d+$/)]);
+    expect(images).toEqual([
+      expect.stringMatching(/^apache\/kafka:4\.\d+\.\d+$/),
+      expect.stringMatching(/^mongo:8\.\d+\.\d+$/),
+      expect.stringMatching(/^axllent\/mailpit:v\d+\.\d+\.\d+$/),
+    ]);
     expect(DOCKERFILE).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-\S*slim$/m);
   });
 

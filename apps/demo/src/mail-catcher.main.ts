@@ -14,7 +14,12 @@ const { values } = parseArgs({
     dir: { type: 'string', default: path.join(ROOT, '.artifacts', 'demo-mail', 'catcher') },
   },
 });
-startMailCatcher({ dir: values.dir, smtpPort: Number(values['smtp-port']), uiPort: Number(values['ui-port']), log: (l) => process.stdout.write(`[mail] ${l}\n`) }).then(
+startMailCatcher({
+  dir: values.dir,
+  smtpPort: Number(values['smtp-port']),
+  uiPort: Number(values['ui-port']),
+  log: (l) => process.stdout.write(`[mail] ${l}\n`),
+}).then(
   (catcher) => {
     process.stdout.write(`[mail] SMTP ${catcher.smtpUrl}, web page ${catcher.url}, files in ${catcher.dir} (Ctrl-C to stop)\n`);
     const stop = () => catcher.close().then(() => process.exit(0));

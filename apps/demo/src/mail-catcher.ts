@@ -151,7 +151,9 @@ th{background:#f4f4f4}a{color:#0b5cad}pre{background:#f7f7f7;padding:12px;white-
     if (!message) return send(404, 'text/plain; charset=utf-8', 'not found\n');
     if (match![2] === 'html') {
       // Served on its own, sandboxed twice: by the iframe's sandbox attribute and by this CSP.
-      return send(200, 'text/html; charset=utf-8', message.html, { 'content-security-policy': "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:" });
+      return send(200, 'text/html; charset=utf-8', message.html, {
+        'content-security-policy': "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:",
+      });
     }
     if (match![2] === 'raw') {
       return send(200, 'message/rfc822', message.raw, { 'content-disposition': `attachment; filename="${path.basename(message.emlFile)}"` });
@@ -184,6 +186,16 @@ th{background:#f4f4f4}a{color:#0b5cad}pre{background:#f7f7f7;padding:12px;white-
   }
 }
 
-export async function startMailCatcher({ dir, smtpPort, uiPort, log }: { dir: string; smtpPort?: number; uiPort?: number; log?: (line: string) => void }): Promise<MailCatcher> {
+export async function startMailCatcher({
+  dir,
+  smtpPort,
+  uiPort,
+  log,
+}: {
+  dir: string;
+  smtpPort?: number;
+  uiPort?: number;
+  log?: (line: string) => void;
+}): Promise<MailCatcher> {
   return new MailCatcher(dir, log).start({ smtpPort, uiPort });
 }

@@ -69,7 +69,9 @@ const stop = { signal: null as NodeJS.Signals | null, aborted: new AbortControll
 
 function onSignal(signal: NodeJS.Signals) {
   if (stop.signal) {
-    process.stderr.write(`[demo] ${signal} again: exiting at once${stop.children.size ? `; killing ${[...stop.children].map((c) => c.pid).join(', ')}` : ''}\n`);
+    process.stderr.write(
+      `[demo] ${signal} again: exiting at once${stop.children.size ? `; killing ${[...stop.children].map((c) => c.pid).join(', ')}` : ''}\n`,
+    );
     for (const child of stop.children) child.kill('SIGKILL');
     process.exit(130);
   }
@@ -138,7 +140,9 @@ async function build(options: Options): Promise<void> {
     return;
   }
   log(`building (npm run build): ${why}`);
-  const [command, args]: [string, string[]] = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath, 'run', 'build']] : ['npm', ['run', 'build']];
+  const [command, args]: [string, string[]] = process.env.npm_execpath
+    ? [process.execPath, [process.env.npm_execpath, 'run', 'build']]
+    : ['npm', ['run', 'build']];
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   stop.children.add(child);
   const code = await new Promise<number | string>((resolve) => {
@@ -182,13 +186,19 @@ const loadInfra = () =>
 async function startInfra(infraStops: Step[]): Promise<Infra> {
   const fromEnv = { kafka: process.env.KAFKA_BROKERS, mongo: process.env.DEMO_MONGODB_URL };
   const result: { brokers: string[] | null; mongoBase: string | null; notes: string[] } = {
-    brokers: fromEnv.kafka ? fromEnv.kafka.split(',').map((b) => b.trim()).filter(Boolean) : null,
+    brokers: fromEnv.kafka
+      ? fromEnv.kafka
+          .split(',')
+          .map((b) => b.trim())
+          .filter(Boolean)
+      : null,
     mongoBase: fromEnv.mongo ? fromEnv.mongo.replace(/\/+$/, '') : null,
     notes: [],
   };
   if (result.brokers) result.notes.push(`Kafka ${result.brokers.join(',')} (from KAFKA_BROKERS)`);
   if (result.mongoBase) {
-    if (!/^mongodb(\+srv)?:\/\/[^/]+$/.test(result.mongoBase)) throw new DemoError(`DEMO_MONGODB_URL must be a mongodb://host:port base without a database, got ${result.mongoBase}`);
+    if (!/^mongodb(\+srv)?:\/\/[^/]+$/.test(result.mongoBase))
+      throw new DemoError(`DEMO_MONGODB_URL must be a mongodb://host:port base without a database, got ${result.mongoBase}`);
     result.notes.push(`MongoDB ${result.mongoBase} (from DEMO_MONGODB_URL)`);
   }
   if (result.brokers && result.mongoBase) return result as Infra;
@@ -197,12 +207,17 @@ async function startInfra(infraStops: Step[]): Promise<Infra> {
   const cfg = infra.devConfig();
   const infraLog = (line: string) => say(`[infra] ${line}`);
   const prefixed = (prefix: string) => (line: string) => infraLog(`${prefix}: ${line}`);
-  log(`starting the local infrastructure (scripts/infra) on the dev ports: ${[!result.brokers && `Kafka ${cfg.kafka.port}`, !result.mongoBase && `FerretDB ${cfg.ferretdb.port}`].filter(Boolean).join(', ')}`);
+  log(
+    `starting the local infrastructure (scripts/infra) on the dev ports: ${[!result.brokers && `Kafka ${cfg.kafka.port}`, !result.mongoBase && `FerretDB ${cfg.ferretdb.port}`].filter(Boolean).join(', ')}`,
+  );
   const [kafka, ferret] = await Promise.allSettled([
     result.brokers ? null : infra.startKafka({ ...cfg.kafka, log: prefixed('kafka') }),
     result.mongoBase ? null : infra.startFerretDb({ ...cfg.ferretdb, log: prefixed('ferretdb') }),
   ]);
-  for (const [label, settled] of [['Kafka', kafka], ['FerretDB', ferret]] as const) {
+  for (const [label, settled] of [
+    ['Kafka', kafka],
+    ['FerretDB', ferret],
+  ] as const) {
     const server = settled.status === 'fulfilled' ? settled.value : null;
     if (server && !server.alreadyRunning) {
       infraStops.push({ what: `${label} (pid ${server.pid}, started by the demo)`, run: () => server.stop() });
@@ -217,11 +232,15 @@ async function startInfra(infraStops: Step[]): Promise<Infra> {
   }
   if (kafka.status === 'fulfilled' && kafka.value) {
     result.brokers = kafka.value.brokers;
-    result.notes.push(`Kafka ${kafka.value.address} (${kafka.value.alreadyRunning ? 'already running: left running' : `started by the demo, pid ${kafka.value.pid}`})`);
+    result.notes.push(
+      `Kafka ${kafka.value.address} (${kafka.value.alreadyRunning ? 'already running: left running' : `started by the demo, pid ${kafka.value.pid}`})`,
+    );
   }
   if (ferret.status === 'fulfilled' && ferret.value) {
     result.mongoBase = ferret.value.address.replace(/\/+$/, '');
-    result.notes.push(`MongoDB wire protocol (FerretDB) ${result.mongoBase} (${ferret.value.alreadyRunning ? 'already running: left running' : `started by the demo, pid ${ferret.value.pid}`})`);
+    result.notes.push(
+      `MongoDB wire protocol (FerretDB) ${result.mongoBase} (${ferret.value.alreadyRunning ? 'already running: left running' : `started by the demo, pid ${ferret.value.pid}`})`,
+    );
   }
   return result as Infra;
 }
@@ -309,7 +328,8 @@ class App {
     await waitFor(
       `${this.name} to be ready on ${this.url}/health/ready (log: ${rel(this.logFile)})`,
       async () => {
-        if (this.exit !== null) throw new DemoError(`${this.name} exited (${this.exit}) before it was ready; the end of its log (${rel(this.logFile)}):\n${this.tail()}`);
+        if (this.exit !== null)
+          throw new DemoError(`${this.name} exited (${this.exit}) before it was ready; the end of its log (${rel(this.logFile)}):\n${this.tail()}`);
         const response = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
         return response?.status === 200;
       },
@@ -365,7 +385,14 @@ async function readTopics(kafka: Kafka, topics: string[], count: number, groupId
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
-        seen.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) });
+        seen.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? null,
+          headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+        });
       },
     });
     await waitFor(`${count} message(s) on ${topics.join(', ')} (got ${seen.length})`, () => seen.length >= count, timeoutMs);
@@ -381,7 +408,13 @@ async function main(): Promise<number> {
   let options: Options;
   try {
     ({ values: options } = parseArgs({
-      options: { once: { type: 'boolean' }, 'no-build': { type: 'boolean' }, build: { type: 'boolean' }, 'keep-data': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        once: { type: 'boolean' },
+        'no-build': { type: 'boolean' },
+        build: { type: 'boolean' },
+        'keep-data': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (error) {
     process.stderr.write(`[demo] ${(error as Error).message}\n\n${HELP}`);
@@ -536,12 +569,21 @@ async function main(): Promise<number> {
       (n, t) =>
         n +
         t.entries.reduce(
-          (m, e) => m + (e.outcome === 'autobooked' ? 2 : 0) + (e.changes.voided ? 2 : 0) + (e.changes.headsUp ? 1 : 0) + (e.input.type === 'payment.failed' && e.changes.payment ? 2 : 0),
+          (m, e) =>
+            m +
+            (e.outcome === 'autobooked' ? 2 : 0) +
+            (e.changes.voided ? 2 : 0) +
+            (e.changes.headsUp ? 1 : 0) +
+            (e.input.type === 'payment.failed' && e.changes.payment ? 2 : 0),
           0,
         ),
       0,
     );
-    await waitFor(`${expectedEmails} emails at the mail catcher (got ${catcher.messages.length}; notifier log: ${rel(notifier.logFile)})`, () => catcher.messages.length >= expectedEmails, 60000);
+    await waitFor(
+      `${expectedEmails} emails at the mail catcher (got ${catcher.messages.length}; notifier log: ${rel(notifier.logFile)})`,
+      () => catcher.messages.length >= expectedEmails,
+      60000,
+    );
 
     // The report.
     say('\n== Timeline: what happened and why (from GET /v1/clients/{client}/ongoing-training/{coach}/history, oldest first) ==');
@@ -559,9 +601,13 @@ async function main(): Promise<number> {
       say(`  ${letter.topic} partition ${letter.partition} offset ${letter.offset}, key ${letter.key}`);
       say(`    value (unchanged): ${letter.value}`);
       say(`    dlq-reason: ${letter.headers['dlq-reason']}`);
-      say(`    from ${letter.headers['dlq-source-topic']} partition ${letter.headers['dlq-source-partition']} offset ${letter.headers['dlq-source-offset']}, at ${letter.headers['dlq-failed-at']}`);
+      say(
+        `    from ${letter.headers['dlq-source-topic']} partition ${letter.headers['dlq-source-partition']} offset ${letter.headers['dlq-source-offset']}, at ${letter.headers['dlq-failed-at']}`,
+      );
     }
-    say(`\n== Emails: ${catcher.messages.length} caught: 2 per autobook (${autobooks} autobooks, R9), 1 per heads-up (R13), 2 per void (R15) and per failed payment (R16) ==`);
+    say(
+      `\n== Emails: ${catcher.messages.length} caught: 2 per autobook (${autobooks} autobooks, R9), 1 per heads-up (R13), 2 per void (R15) and per failed payment (R16) ==`,
+    );
     for (const m of catcher.messages) say(`  ${String(m.id).padStart(2)}. to ${m.envelope.to.join(', ').padEnd(26)} ${m.subject}`);
     if (catcher.messages.length !== expectedEmails) story.mismatches.push(`expected ${expectedEmails} emails, caught ${catcher.messages.length}`);
 
@@ -579,7 +625,9 @@ async function main(): Promise<number> {
       throw new DemoError(`${story.mismatches.length} decision(s) were not the expected ones (see above)`);
     }
     const decisions = timelines.reduce((n, t) => n + t.entries.length, 0);
-    say(`\n[demo] OK: ${decisions} decisions, ${autobooks} autobooks, ${catcher.messages.length} emails, ${letters.length} dead letters, all as the rules say.`);
+    say(
+      `\n[demo] OK: ${decisions} decisions, ${autobooks} autobooks, ${catcher.messages.length} emails, ${letters.length} dead letters, all as the rules say.`,
+    );
     ok = true;
 
     if (!options.once) {
@@ -600,7 +648,25 @@ async function main(): Promise<number> {
   return stop.signal ? (stop.signal === 'SIGINT' ? 130 : 143) : 1;
 }
 
-async function cleanup({ cleanups, infraStops, apps, kafka, infraInfo, prefix, databases, keep }: { cleanups: Step[]; infraStops: Step[]; apps: App[]; kafka: Kafka | null; infraInfo: Infra | null; prefix: string; databases: string[]; keep: boolean }): Promise<void> {
+async function cleanup({
+  cleanups,
+  infraStops,
+  apps,
+  kafka,
+  infraInfo,
+  prefix,
+  databases,
+  keep,
+}: {
+  cleanups: Step[];
+  infraStops: Step[];
+  apps: App[];
+  kafka: Kafka | null;
+  infraInfo: Infra | null;
+  prefix: string;
+  databases: string[];
+  keep: boolean;
+}): Promise<void> {
   log('stopping...');
   // The producer, the apps (they flush and leave their groups), the mail catcher: the reverse of their start.
   for (const c of cleanups.splice(0).reverse()) {
@@ -610,7 +676,10 @@ async function cleanup({ cleanups, infraStops, apps, kafka, infraInfo, prefix, d
   // This run's topics, groups and databases, unless they are to be kept.
   if (infraInfo && infraInfo.brokers && infraInfo.mongoBase) {
     if (keep) log(`kept topics ${prefix}* and databases ${databases.join(', ')} (--keep-data)`);
-    else await deleteData(kafka ?? kafkaFor(infraInfo.brokers), infraInfo.mongoBase, prefix, databases).catch((error: Error) => log(`could not delete this run's data: ${error.message}`));
+    else
+      await deleteData(kafka ?? kafkaFor(infraInfo.brokers), infraInfo.mongoBase, prefix, databases).catch((error: Error) =>
+        log(`could not delete this run's data: ${error.message}`),
+      );
   }
   // The infrastructure: only what the demo started itself.
   const stops = infraStops.splice(0);

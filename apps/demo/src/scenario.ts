@@ -159,7 +159,11 @@ export async function runScenario(ctx: ScenarioContext): Promise<Story> {
     if (expected === 'duplicate') {
       // Applied already: stored nowhere (R10). The pair's next input shows that it left no entry.
       await ctx.send('session.completed', sent);
-      pair.notes.push({ at: new Date().toISOString(), text: `${label}: ignored, nothing stored (R10)`, detail: `session ${sent.sessionId} was completed already` });
+      pair.notes.push({
+        at: new Date().toISOString(),
+        text: `${label}: ignored, nothing stored (R10)`,
+        detail: `session ${sent.sessionId} was completed already`,
+      });
       ctx.log(`  ${pair.short.padEnd(14)} ${label!.padEnd(58)} -> ignored (R10)`);
       return null;
     }
@@ -182,7 +186,9 @@ export async function runScenario(ctx: ScenarioContext): Promise<Story> {
   }
 
   async function endPause(pair: Pair, expected: string): Promise<void> {
-    const response = await ctx.api('DELETE', `/v1/clients/${encodeURIComponent(pair.clientId)}/ongoing-training/${encodeURIComponent(pair.coachId)}/pause`, { token: ctx.token('client', pair.clientId) });
+    const response = await ctx.api('DELETE', `/v1/clients/${encodeURIComponent(pair.clientId)}/ongoing-training/${encodeURIComponent(pair.coachId)}/pause`, {
+      token: ctx.token('client', pair.clientId),
+    });
     if (response.status !== 200) throw new Error(`${pair.short}: ending the pause was refused: ${response.status} ${JSON.stringify(response.body)}`);
     pair.inputs++;
     await applied(pair, 'API DELETE .../pause (ended early)', expected);
@@ -219,7 +225,9 @@ export async function runScenario(ctx: ScenarioContext): Promise<Story> {
     pair.inputs++;
     const entry = await applied(pair, what, expected);
     if (response.body.autobooked) {
-      ctx.log(`  ${' '.repeat(14)} the answer says so: "autobooked": { sequence ${response.body.autobooked.sequence}, rate ${money(response.body.autobooked.rate)}, trigger ${response.body.autobooked.trigger.type} }`);
+      ctx.log(
+        `  ${' '.repeat(14)} the answer says so: "autobooked": { sequence ${response.body.autobooked.sequence}, rate ${money(response.body.autobooked.rate)}, trigger ${response.body.autobooked.trigger.type} }`,
+      );
     }
     void entry;
     return response;
@@ -301,7 +309,14 @@ export async function runScenario(ctx: ScenarioContext): Promise<Story> {
   await send(
     anaDev,
     'session.completion.reverted',
-    { eventId: `evt-revert-${triggering.sessionId}`, occurredAt: new Date().toISOString(), sessionId: triggering.sessionId, clientId: anaDev.clientId, coachId: anaDev.coachId, reason: 'marked complete by mistake' },
+    {
+      eventId: `evt-revert-${triggering.sessionId}`,
+      occurredAt: new Date().toISOString(),
+      sessionId: triggering.sessionId,
+      clientId: anaDev.clientId,
+      coachId: anaDev.coachId,
+      reason: 'marked complete by mistake',
+    },
     `session.completion.reverted ${triggering.sessionId} (marked complete by mistake)`,
     'sessions-on-deck',
   );
@@ -310,8 +325,21 @@ export async function runScenario(ctx: ScenarioContext): Promise<Story> {
   const [booking] = (await ctx.history(cleoDev))!;
   if (booking.outcome !== 'autobooked') throw new Error(`${cleoDev.clientId}: its package booked no session`);
   const cleoDevAutobook = booking.autobook;
-  const payment = (type: 'payment.failed' | 'payment.succeeded', minutes: number) => ({ eventId: `evt-${type}-${cleoDevAutobook.eventId}`, occurredAt: new Date(Date.now() + minutes * 60000).toISOString(), autobookEventId: cleoDevAutobook.eventId, clientId: cleoDev.clientId, coachId: cleoDev.coachId, ...(type === 'payment.failed' ? { reason: 'card declined' } : {}) });
-  await send(cleoDev, 'payment.failed', payment('payment.failed', 0), `payment.failed for autobook #${cleoDevAutobook.sequence} (card declined)`, 'payment-pending');
+  const payment = (type: 'payment.failed' | 'payment.succeeded', minutes: number) => ({
+    eventId: `evt-${type}-${cleoDevAutobook.eventId}`,
+    occurredAt: new Date(Date.now() + minutes * 60000).toISOString(),
+    autobookEventId: cleoDevAutobook.eventId,
+    clientId: cleoDev.clientId,
+    coachId: cleoDev.coachId,
+    ...(type === 'payment.failed' ? { reason: 'card declined' } : {}),
+  });
+  await send(
+    cleoDev,
+    'payment.failed',
+    payment('payment.failed', 0),
+    `payment.failed for autobook #${cleoDevAutobook.sequence} (card declined)`,
+    'payment-pending',
+  );
   await complete(cleoDev, 'payment-pending');
   await send(cleoDev, 'payment.succeeded', payment('payment.succeeded', 1), `payment.succeeded for autobook #${cleoDevAutobook.sequence}`, 'autobooked');
 
@@ -325,5 +353,12 @@ export async function runScenario(ctx: ScenarioContext): Promise<Story> {
   await ctx.sendRaw('session.completed', ben.id, breach);
   ctx.log(`  sent to session.completed: ${breach}   (no sessionId, occurredAt not a time)`);
 
-  return { pairs: [anaCarla, benCarla, anaDev, cleoDev, benDev, cleoCarla], mismatches, deadLetters: [{ topic: 'package.booked', value: broken }, { topic: 'session.completed', value: breach }] };
+  return {
+    pairs: [anaCarla, benCarla, anaDev, cleoDev, benDev, cleoCarla],
+    mismatches,
+    deadLetters: [
+      { topic: 'package.booked', value: broken },
+      { topic: 'session.completed', value: breach },
+    ],
+  };
 }

@@ -13,7 +13,9 @@ const schema = z.object({
   MAIL_FROM: env.string('CoachUp Ongoing Training <no-reply@coachup.example>'),
   PREFERENCES_URL: env.url('https://www.coachup.example/account/ongoing-training'),
   /** Where a client updates their payment method: the link of the failed-payment email (R16). Sent to clients, so https. */
-  PAYMENT_METHOD_URL: env.url('https://www.coachup.example/account/payment-methods').refine((v) => v.startsWith('https://'), { message: 'must be an https:// URL' }),
+  PAYMENT_METHOD_URL: env
+    .url('https://www.coachup.example/account/payment-methods')
+    .refine((v) => v.startsWith('https://'), { message: 'must be an https:// URL' }),
   /**
    * How long a payment.failed waits for the session.autobooked it names (the emails need its contacts and
    * amount) before it is dead-lettered. The wait holds back the other failed payments (their consumer

@@ -57,7 +57,9 @@ describe('docs/asyncapi.yaml', () => {
     const committed = YAML.parse(fs.readFileSync(file, 'utf8'));
     const difference = firstDifference(committed, built);
     if (difference) {
-      throw new Error(`${ASYNCAPI_DOCUMENT_PATH} is out of date with libs/contracts (first difference, committed vs built: ${difference}). Run ${ASYNCAPI_REGENERATE_COMMAND} and commit the result.`);
+      throw new Error(
+        `${ASYNCAPI_DOCUMENT_PATH} is out of date with libs/contracts (first difference, committed vs built: ${difference}). Run ${ASYNCAPI_REGENERATE_COMMAND} and commit the result.`,
+      );
     }
   });
 
@@ -80,7 +82,9 @@ describe('docs/asyncapi.yaml', () => {
   });
 
   it('has a channel for every topic and its dead letters, keyed by clientId', () => {
-    const addresses = Object.values(built.channels).map((c: any) => c.address).sort();
+    const addresses = Object.values(built.channels)
+      .map((c: any) => c.address)
+      .sort();
     const topics = Object.values(TOPICS);
     expect(addresses).toEqual([...topics, ...topics.map(dlqTopic)].sort());
     for (const topic of topics) {
@@ -122,7 +126,7 @@ describe('docs/asyncapi.yaml', () => {
     );
   });
 
-  it('names the consumer group of each receive, payment.failed in the notifier\'s second group', () => {
+  it("names the consumer group of each receive, payment.failed in the notifier's second group", () => {
     const groups = Object.values(built.operations)
       .filter((o: any) => o.action === 'receive')
       .map((o: any) => `${o.tags[0].name} ${built.channels[o.channel.$ref.split('/').pop()].address} ${o.bindings.kafka.groupId.enum[0]}`);
@@ -135,7 +139,11 @@ describe('docs/asyncapi.yaml', () => {
     const headers = built.components.messages.DeadLetter.headers;
     expect(Object.keys(headers.properties).sort()).toEqual(Object.values(DLQ_HEADERS).sort());
     const onlyWhenCut: string[] = [DLQ_HEADERS.TRUNCATED, DLQ_HEADERS.ORIGINAL_BYTES, DLQ_HEADERS.ORIGINAL_SHA256];
-    expect([...headers.required].sort()).toEqual(Object.values(DLQ_HEADERS).filter((h) => !onlyWhenCut.includes(h)).sort());
+    expect([...headers.required].sort()).toEqual(
+      Object.values(DLQ_HEADERS)
+        .filter((h) => !onlyWhenCut.includes(h))
+        .sort(),
+    );
   });
 
   it.each([
@@ -193,7 +201,13 @@ describe('payload schemas of docs/asyncapi.yaml', () => {
     ['SessionAutobooked', 'sequence 0', false, sessionAutobookedSchema, aSessionAutobooked({ sequence: 0 })],
     ['SessionAutobooked', 'an unknown trigger', false, sessionAutobookedSchema, { ...aSessionAutobooked(), trigger: { type: 'manual' } }],
     ['SessionAutobooked', 'a resume trigger (R14)', true, sessionAutobookedSchema, aSessionAutobooked({ trigger: { type: 'resume' } })],
-    ['SessionAutobooked', 'a payment.succeeded trigger (R16)', true, sessionAutobookedSchema, aSessionAutobooked({ trigger: { type: 'payment.succeeded', eventId: 'paid-1' } })],
+    [
+      'SessionAutobooked',
+      'a payment.succeeded trigger (R16)',
+      true,
+      sessionAutobookedSchema,
+      aSessionAutobooked({ trigger: { type: 'payment.succeeded', eventId: 'paid-1' } }),
+    ],
     ['SessionCompletionReverted', 'a valid revert', true, sessionCompletionRevertedSchema, aSessionCompletionReverted()],
     ['SessionCompletionReverted', 'a revert without a reason', true, sessionCompletionRevertedSchema, aSessionCompletionReverted({ reason: undefined })],
     ['SessionCompletionReverted', 'no sessionId', false, sessionCompletionRevertedSchema, { ...aSessionCompletionReverted(), sessionId: undefined }],
@@ -207,11 +221,35 @@ describe('payload schemas of docs/asyncapi.yaml', () => {
     ['SessionAutobookUpcoming', 'a valid heads-up', true, sessionAutobookUpcomingSchema, aSessionAutobookUpcoming()],
     ['SessionAutobookUpcoming', 'sequence 0', false, sessionAutobookUpcomingSchema, aSessionAutobookUpcoming({ sequence: 0 })],
     ['SessionAutobookUpcoming', 'no client', false, sessionAutobookUpcomingSchema, { ...aSessionAutobookUpcoming(), client: undefined }],
-    ['SessionAutobookUpcoming', 'a float rate (R3)', false, sessionAutobookUpcomingSchema, aSessionAutobookUpcoming({ rate: { amount: 80.5, currency: 'USD' } })],
+    [
+      'SessionAutobookUpcoming',
+      'a float rate (R3)',
+      false,
+      sessionAutobookUpcomingSchema,
+      aSessionAutobookUpcoming({ rate: { amount: 80.5, currency: 'USD' } }),
+    ],
     ['SessionAutobookVoided', 'a valid void', true, sessionAutobookVoidedSchema, aSessionAutobookVoided()],
-    ['SessionAutobookVoided', 'an unknown reason type', false, sessionAutobookVoidedSchema, { ...aSessionAutobookVoided(), reason: { type: 'mistake', sessionId: 's1', eventId: 'e1' } }],
-    ['SessionAutobookVoided', 'a reason without its session', false, sessionAutobookVoidedSchema, { ...aSessionAutobookVoided(), reason: { type: 'completion-reverted', eventId: 'e1' } }],
-    ['SessionAutobookVoided', 'a bad client email', false, sessionAutobookVoidedSchema, aSessionAutobookVoided({ client: { name: 'C', email: 'not-an-email' } })],
+    [
+      'SessionAutobookVoided',
+      'an unknown reason type',
+      false,
+      sessionAutobookVoidedSchema,
+      { ...aSessionAutobookVoided(), reason: { type: 'mistake', sessionId: 's1', eventId: 'e1' } },
+    ],
+    [
+      'SessionAutobookVoided',
+      'a reason without its session',
+      false,
+      sessionAutobookVoidedSchema,
+      { ...aSessionAutobookVoided(), reason: { type: 'completion-reverted', eventId: 'e1' } },
+    ],
+    [
+      'SessionAutobookVoided',
+      'a bad client email',
+      false,
+      sessionAutobookVoidedSchema,
+      aSessionAutobookVoided({ client: { name: 'C', email: 'not-an-email' } }),
+    ],
   ];
 
   it.each(cases)('%s: %s -> valid: %s', (id, _what, valid, schema, payload) => {

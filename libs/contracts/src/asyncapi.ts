@@ -51,8 +51,7 @@ const PACKAGE_BOOKED_DOCS: FieldDocs<typeof packageBookedSchema> = {
   coachId: 'The coach of the pair.',
   sessionCount: 'Sessions in the package.',
   price: 'Total price of the package.',
-  autoRenewal:
-    'false: custom package, the coach checked "Do not offer auto-renewal on this package" (R6). Absent means true.',
+  autoRenewal: 'false: custom package, the coach checked "Do not offer auto-renewal on this package" (R6). Absent means true.',
   ongoingTraining: "The client's Ongoing Training switch chosen at checkout; absent leaves it as it is (R2).",
   client: 'The client, for the emails (R9).',
   coach: 'The coach, for the emails (R9).',
@@ -278,9 +277,7 @@ function documented(generated: JsonSchema, description: string, fieldDocs?: Reco
   const result: JsonSchema = { description, ...schema };
   if (fieldDocs) {
     const properties = schema.properties as Record<string, JsonSchema>;
-    result.properties = Object.fromEntries(
-      Object.entries(properties).map(([name, property]) => [name, { description: fieldDocs[name], ...property }]),
-    );
+    result.properties = Object.fromEntries(Object.entries(properties).map(([name, property]) => [name, { description: fieldDocs[name], ...property }]));
   }
   return result;
 }
@@ -296,12 +293,27 @@ function pascal(address: string): string {
 }
 
 const DLQ_HEADER_SCHEMAS: Record<(typeof DLQ_HEADERS)[keyof typeof DLQ_HEADERS], JsonSchema> = {
-  [DLQ_HEADERS.REASON]: { type: 'string', minLength: 1, maxLength: 1000, description: 'Why the message was moved, human-readable (which field breaks the contract, not JSON, wrong key); at most 1,000 characters, never a whole key or value. A message\'s own dlq-* headers are renamed incoming-dlq-* so none passes for ours.' },
-  [DLQ_HEADERS.SOURCE_TOPIC]: { type: 'string', minLength: 1, description: 'The topic the message was read from (its real name, KAFKA_TOPIC_PREFIX included).' },
+  [DLQ_HEADERS.REASON]: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 1000,
+    description:
+      "Why the message was moved, human-readable (which field breaks the contract, not JSON, wrong key); at most 1,000 characters, never a whole key or value. A message's own dlq-* headers are renamed incoming-dlq-* so none passes for ours.",
+  },
+  [DLQ_HEADERS.SOURCE_TOPIC]: {
+    type: 'string',
+    minLength: 1,
+    description: 'The topic the message was read from (its real name, KAFKA_TOPIC_PREFIX included).',
+  },
   [DLQ_HEADERS.SOURCE_PARTITION]: { type: 'string', pattern: '^[0-9]+$', description: 'Its partition there, in decimal.' },
   [DLQ_HEADERS.SOURCE_OFFSET]: { type: 'string', pattern: '^[0-9]+$', description: 'Its offset there, in decimal.' },
   [DLQ_HEADERS.FAILED_AT]: { type: 'string', format: 'date-time', description: 'When it was moved (ISO 8601, UTC).' },
-  [DLQ_HEADERS.TRUNCATED]: { type: 'string', const: 'true', description: 'Only on a letter too big for the DLQ topic: its value was cut to fit (original headers over 16 KB left off, a key over half the limit cut). The original stays at its source offset while the topic retains it.' },
+  [DLQ_HEADERS.TRUNCATED]: {
+    type: 'string',
+    const: 'true',
+    description:
+      'Only on a letter too big for the DLQ topic: its value was cut to fit (original headers over 16 KB left off, a key over half the limit cut). The original stays at its source offset while the topic retains it.',
+  },
   [DLQ_HEADERS.ORIGINAL_BYTES]: { type: 'string', pattern: '^[0-9]+$', description: 'With dlq-truncated: the size in bytes of the original value.' },
   [DLQ_HEADERS.ORIGINAL_SHA256]: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'With dlq-truncated: the SHA-256 (hex) of the original value.' },
 };
@@ -364,7 +376,8 @@ const OPERATIONS: OperationSpec[] = [
     action: 'receive',
     address: TOPICS.SESSION_COMPLETION_REVERTED,
     summary: 'Applies an undone completion: one more on deck; voids the latest autobook when that completion triggered it (R15).',
-    description: 'Reverting the same session twice changes nothing; a revert before its completion waits for it (R11). A message that breaks the contract is moved to session.completion.reverted.dlq (R12).',
+    description:
+      'Reverting the same session twice changes nothing; a revert before its completion waits for it (R11). A message that breaks the contract is moved to session.completion.reverted.dlq (R12).',
   },
   {
     app: APPS.ONGOING_TRAINING,
@@ -449,7 +462,8 @@ const OPERATIONS: OperationSpec[] = [
     address: TOPICS.PAYMENT_FAILED,
     group: {
       id: `${APPS.NOTIFIER.groupId}.payment-failed`,
-      description: 'KAFKA_GROUP_ID + ".payment-failed" (this is its default): a group of its own, so that a failure waiting for its autobook never holds back session.autobooked.',
+      description:
+        'KAFKA_GROUP_ID + ".payment-failed" (this is its default): a group of its own, so that a failure waiting for its autobook never holds back session.autobooked.',
     },
     summary: 'Emails the client (the session, the amount, where to update the payment method) and the coach, once per failed autobook (R16).',
     description:
@@ -474,7 +488,8 @@ const OPERATIONS: OperationSpec[] = [
     action: 'send',
     address: dlqTopic(TOPICS.PAYMENT_FAILED),
     summary: 'Moves a payment.failed that breaks its contract, or whose autobook stays unknown or belongs to another pair, here, unchanged.',
-    description: 'Consumption goes on after it. Both apps consume payment.failed, each in its own group: a message that breaks the contract is dead-lettered by each.',
+    description:
+      'Consumption goes on after it. Both apps consume payment.failed, each in its own group: a message that breaks the contract is dead-lettered by each.',
   },
 ];
 
@@ -539,7 +554,9 @@ export function buildAsyncApiDocument(): object {
       type: 'object',
       description: 'Why the message was moved and where it came from. The original headers are kept beside these.',
       // The truncation headers appear only on a letter that was cut.
-      required: Object.keys(DLQ_HEADER_SCHEMAS).filter((name) => ![DLQ_HEADERS.TRUNCATED, DLQ_HEADERS.ORIGINAL_BYTES, DLQ_HEADERS.ORIGINAL_SHA256].includes(name as never)),
+      required: Object.keys(DLQ_HEADER_SCHEMAS).filter(
+        (name) => ![DLQ_HEADERS.TRUNCATED, DLQ_HEADERS.ORIGINAL_BYTES, DLQ_HEADERS.ORIGINAL_SHA256].includes(name as never),
+      ),
       properties: DLQ_HEADER_SCHEMAS,
     },
     payload: { description: 'The original value, byte for byte: anything, not necessarily JSON nor UTF-8.' },

@@ -24,7 +24,17 @@ export function describeIssues(error: z.ZodError): string {
   return boundReason(
     error.issues
       .slice(0, 20)
-      .map((issue) => `${issue.path.length ? issue.path.map(String).map((p) => p.slice(0, 60)).join('.') : '(value)'}: ${issue.message.slice(0, 200)}`)
+      .map(
+        (issue) =>
+          `${
+            issue.path.length
+              ? issue.path
+                  .map(String)
+                  .map((p) => p.slice(0, 60))
+                  .join('.')
+              : '(value)'
+          }: ${issue.message.slice(0, 200)}`,
+      )
       .join('; '),
   );
 }
@@ -110,7 +120,8 @@ export function parseEvent<T extends keyof EventMap>(
   const payload = result.data as EventMap[T] & { clientId: string; occurredAt: string };
   // Only fields the contract kept count: unknown extra fields may hold any number.
   const widened = nonIntegerLiterals(text).find((path) => Number.isInteger(valueAt(payload, path)));
-  if (widened) return { ok: false, reason: `breaks the ${topic} contract: ${widened.join('.').slice(0, 200)}: must be an integer literal (no fraction or exponent)` };
+  if (widened)
+    return { ok: false, reason: `breaks the ${topic} contract: ${widened.join('.').slice(0, 200)}: must be an integer literal (no fraction or exponent)` };
   const late = timeOutOfBounds(payload.occurredAt, now);
   if (late) return { ok: false, reason: `breaks the ${topic} contract: occurredAt: ${late}` };
   const keyText = key === null || key === undefined ? undefined : typeof key === 'string' ? key : new TextDecoder('utf-8').decode(key);

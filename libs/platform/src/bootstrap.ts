@@ -37,7 +37,12 @@ export function secureHttp(app: NestExpressApplication): void {
  * recovered), then the consumers start, then HTTP listens on HTTP_PORT. On shutdown the consumers leave
  * their groups first, then the producer and the database connection close.
  */
-export function bootstrapApp<C extends AppConfig>(name: string, loadConfig: () => C, module: (config: C) => DynamicModule, describe: (config: C) => object): void {
+export function bootstrapApp<C extends AppConfig>(
+  name: string,
+  loadConfig: () => C,
+  module: (config: C) => DynamicModule,
+  describe: (config: C) => object,
+): void {
   const start = async () => {
     let config: C;
     try {

@@ -39,7 +39,13 @@ export class WaitingError extends TransientError {
 const { mongo } = mongoose;
 
 /** The driver's errors that say the server is away or the connection broke: the same write may succeed later. */
-const MONGO_AWAY = [mongo.MongoNetworkError, mongo.MongoServerSelectionError, mongo.MongoNotConnectedError, mongo.MongoTopologyClosedError, mongo.MongoExpiredSessionError];
+const MONGO_AWAY = [
+  mongo.MongoNetworkError,
+  mongo.MongoServerSelectionError,
+  mongo.MongoNotConnectedError,
+  mongo.MongoTopologyClosedError,
+  mongo.MongoExpiredSessionError,
+];
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
 

@@ -53,7 +53,10 @@ export interface SmtpSinkOptions {
 const messageIdOf = (raw: Buffer): string | undefined => {
   const end = raw.indexOf('\r\n\r\n');
   // Unfold the header lines, then take the Message-ID.
-  const head = raw.subarray(0, end >= 0 ? end : Math.min(raw.length, 64 * 1024)).toString('utf8').replace(/\r\n[ \t]+/g, ' ');
+  const head = raw
+    .subarray(0, end >= 0 ? end : Math.min(raw.length, 64 * 1024))
+    .toString('utf8')
+    .replace(/\r\n[ \t]+/g, ' ');
   return /^message-id:\s*(<[^>]+>)/im.exec(head)?.[1];
 };
 

@@ -17,10 +17,15 @@ describe('waitFor', () => {
     let calls = 0;
     const stop = new StopWaiting('the process exited');
     await expect(
-      waitFor('a value', () => {
-        calls++;
-        throw stop;
-      }, 10000, 1),
+      waitFor(
+        'a value',
+        () => {
+          calls++;
+          throw stop;
+        },
+        10000,
+        1,
+      ),
     ).rejects.toBe(stop);
     expect(calls).toBe(1);
   });

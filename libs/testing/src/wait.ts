@@ -51,7 +51,9 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new WaitTimeout(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? `: ${lastError instanceof Error ? lastError.message : String(lastError)}` : ''}`);
+      throw new WaitTimeout(
+        `timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? `: ${lastError instanceof Error ? lastError.message : String(lastError)}` : ''}`,
+      );
     }
     await sleep(every, signal);
   }

@@ -26,7 +26,7 @@ describe('the workload generator', () => {
     expect(workload.expectedTotal).toBe([...workload.expected.values()].reduce((a, b) => a + b, 0));
   });
 
-  it('interleaves the pairs but keeps each pair\'s completions in order, every input once', () => {
+  it("interleaves the pairs but keeps each pair's completions in order, every input once", () => {
     const workload = aWorkload('w', { pairs: 100, shape: pastTheEnd() });
     for (const pair of workload.pairs) {
       expect(workload.completions.filter((c) => c.clientId === pair.clientId)).toEqual(pair.completions);
@@ -35,7 +35,7 @@ describe('the workload generator', () => {
     expect(new Set([...workload.packages, ...workload.completions].map((e) => e.eventId)).size).toBe(workload.inputs);
   });
 
-  it('a steady workload sends each pair\'s package first, and expects what the produced inputs book', () => {
+  it("a steady workload sends each pair's package first, and expects what the produced inputs book", () => {
     const workload = aSteadyWorkload('s', { rate: 100, seconds: 20, active: 10 });
     expect(workload.inputs).toBe(2000);
     const first = new Map<number, string>();
@@ -56,11 +56,22 @@ describe('the workload generator', () => {
 });
 
 describe('audit', () => {
-  const workload = { expected: new Map([['c1', 2], ['c2', 1]]) };
+  const workload = {
+    expected: new Map([
+      ['c1', 2],
+      ['c2', 1],
+    ]),
+  };
   const autobook = (clientId: string, sequence: number, eventId = `${clientId}-${sequence}`) => aSessionAutobooked({ clientId, sequence, eventId });
 
   it('counts copies of one autobook as redelivered, not doubled', () => {
-    expect(audit(workload, [autobook('c1', 1), autobook('c1', 2), autobook('c1', 2), autobook('c2', 1)])).toEqual({ messages: 4, distinct: 3, redelivered: 1, doubled: 0, lost: 0 });
+    expect(audit(workload, [autobook('c1', 1), autobook('c1', 2), autobook('c1', 2), autobook('c2', 1)])).toEqual({
+      messages: 4,
+      distinct: 3,
+      redelivered: 1,
+      doubled: 0,
+      lost: 0,
+    });
   });
 
   it('counts a second autobook for one sequence as doubled, and a missing one as lost', () => {

@@ -114,7 +114,11 @@ export function aWorkload(label: string, { pairs, shape, seed = 42 }: { pairs: n
   const completions: SessionCompleted[] = [];
   const rounds = Math.max(0, ...all.map((p) => p.completions.length));
   for (let r = 0; r < rounds; r++) {
-    for (const p of shuffle(random, all.filter((q) => q.completions.length > r))) completions.push(p.completions[r]);
+    for (const p of shuffle(
+      random,
+      all.filter((q) => q.completions.length > r),
+    ))
+      completions.push(p.completions[r]);
   }
   const expected = new Map(all.map((p) => [p.clientId, p.expected]));
   return {
@@ -157,7 +161,10 @@ export interface SteadyWorkload {
  * `rate` inputs per second for `seconds`, drawn from `active` order-independent pairs in progress at a
  * time (a finished pair is replaced by a new one), each pair's package before its completions.
  */
-export function aSteadyWorkload(label: string, { rate, seconds, active = 50, perPair = 10, seed = 7 }: { rate: number; seconds: number; active?: number; perPair?: number; seed?: number }): SteadyWorkload {
+export function aSteadyWorkload(
+  label: string,
+  { rate, seconds, active = 50, perPair = 10, seed = 7 }: { rate: number; seconds: number; active?: number; perPair?: number; seed?: number },
+): SteadyWorkload {
   const random = seededRandom(seed);
   const shape = orderIndependent(perPair);
   const total = Math.round(rate * seconds);

@@ -125,22 +125,52 @@ function bsonTopLevel(doc) {
     const name = doc.toString('utf8', off + 1, nameEnd);
     off = nameEnd + 1;
     switch (type) {
-      case 0x01: out[name] = doc.readDoubleLE(off); off += 8; break; // double
-      case 0x02: case 0x0d: case 0x0e: { // string, code, symbol
+      case 0x01:
+        out[name] = doc.readDoubleLE(off);
+        off += 8;
+        break; // double
+      case 0x02:
+      case 0x0d:
+      case 0x0e: {
+        // string, code, symbol
         const len = doc.readInt32LE(off);
         out[name] = doc.toString('utf8', off + 4, off + 4 + len - 1);
         off += 4 + len;
         break;
       }
-      case 0x03: case 0x04: off += doc.readInt32LE(off); break; // document, array
-      case 0x05: off += 5 + doc.readInt32LE(off); break; // binary
-      case 0x07: off += 12; break; // ObjectId
-      case 0x08: out[name] = doc[off] === 1; off += 1; break; // bool
-      case 0x09: case 0x11: case 0x12: off += 8; break; // date, timestamp, int64
-      case 0x0a: case 0x06: case 0xff: case 0x7f: break; // null, undefined, min/max key
-      case 0x10: out[name] = doc.readInt32LE(off); off += 4; break; // int32
-      case 0x13: off += 16; break; // decimal128
-      default: return out; // anything exotic: stop, the probe only needs `ok`
+      case 0x03:
+      case 0x04:
+        off += doc.readInt32LE(off);
+        break; // document, array
+      case 0x05:
+        off += 5 + doc.readInt32LE(off);
+        break; // binary
+      case 0x07:
+        off += 12;
+        break; // ObjectId
+      case 0x08:
+        out[name] = doc[off] === 1;
+        off += 1;
+        break; // bool
+      case 0x09:
+      case 0x11:
+      case 0x12:
+        off += 8;
+        break; // date, timestamp, int64
+      case 0x0a:
+      case 0x06:
+      case 0xff:
+      case 0x7f:
+        break; // null, undefined, min/max key
+      case 0x10:
+        out[name] = doc.readInt32LE(off);
+        off += 4;
+        break; // int32
+      case 0x13:
+        off += 16;
+        break; // decimal128
+      default:
+        return out; // anything exotic: stop, the probe only needs `ok`
     }
   }
   return out;

@@ -74,7 +74,11 @@ function runWithProgress(cmd, args, { cwd, env, log = defaultLog, label }) {
 function tailFile(file, lines = 40) {
   try {
     const text = fs.readFileSync(file, 'utf8');
-    return text.split('\n').slice(-lines - 1).join('\n').trimEnd();
+    return text
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n')
+      .trimEnd();
   } catch {
     return '';
   }
@@ -209,8 +213,7 @@ async function waitUntilReady({ child, probe, timeoutMs, what, describeFailure }
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `${what} did not answer within ${timeoutMs / 1000}s` +
-          `${lastError ? ` (last probe error: ${lastError.message})` : ''}.\n${describeFailure()}`,
+        `${what} did not answer within ${timeoutMs / 1000}s` + `${lastError ? ` (last probe error: ${lastError.message})` : ''}.\n${describeFailure()}`,
       );
     }
     await sleep(250);

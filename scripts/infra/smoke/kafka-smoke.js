@@ -57,7 +57,9 @@ async function check(name, fn) {
     await consumer.disconnect(); // commits on the way out
     return got.length;
   });
-  await check('fetchOffsets (committed)', async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0].partitions.reduce((n, p) => n + Number(p.offset), 0));
+  await check('fetchOffsets (committed)', async () =>
+    (await admin.fetchOffsets({ groupId, topics: [topic] }))[0].partitions.reduce((n, p) => n + Number(p.offset), 0),
+  );
   await check('describeGroups', async () => (await admin.describeGroups([groupId])).groups[0].state);
   await check('resetOffsets (earliest)', () => admin.resetOffsets({ groupId, topic, earliest: true }));
   await check('transactional producer', async () => {

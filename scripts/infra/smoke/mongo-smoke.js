@@ -49,11 +49,21 @@ const expect = (cond, what) => {
   });
   await check('create / insertMany / find', async () => {
     await Item.create({ sku: 'a', name: 'A', qty: 1 });
-    await Item.insertMany([{ sku: 'b', qty: 2 }, { sku: 'c', qty: 3 }]);
-    return (await Item.find({ qty: { $gte: 2 } }).sort({ qty: 1 }).lean()).map((d) => d.sku);
+    await Item.insertMany([
+      { sku: 'b', qty: 2 },
+      { sku: 'c', qty: 3 },
+    ]);
+    return (
+      await Item.find({ qty: { $gte: 2 } })
+        .sort({ qty: 1 })
+        .lean()
+    ).map((d) => d.sku);
   });
   await check('duplicate -> E11000', async () => {
-    const e = await Item.create({ sku: 'a' }).then(() => null, (err) => err);
+    const e = await Item.create({ sku: 'a' }).then(
+      () => null,
+      (err) => err,
+    );
     expect(e && e.code === 11000, 'duplicate accepted');
     return { code: e.code, keyValue: e.keyValue ?? null, keyPattern: e.keyPattern ?? null };
   });
@@ -68,7 +78,10 @@ const expect = (cond, what) => {
     expect(r.name === 'Z' && r.qty === 2, JSON.stringify(r));
   });
   await check('upsert hitting a unique key -> E11000', async () => {
-    const e = await Item.updateOne({ sku: 'a', version: 999 }, { $set: { qty: 1 } }, { upsert: true }).then(() => null, (err) => err);
+    const e = await Item.updateOne({ sku: 'a', version: 999 }, { $set: { qty: 1 } }, { upsert: true }).then(
+      () => null,
+      (err) => err,
+    );
     expect(e && e.code === 11000, 'accepted');
   });
   await check('$push $each', async () => {
@@ -96,7 +109,9 @@ const expect = (cond, what) => {
     const r = await Item.bulkWrite([{ updateOne: { filter: { sku: 'b' }, update: { $inc: { qty: 1 } } } }, { insertOne: { document: { sku: 'bw' } } }]);
     return { modified: r.modifiedCount, inserted: r.insertedCount };
   });
-  await check('aggregate $match/$group/$sort/$unwind', () => Item.aggregate([{ $match: { qty: { $gt: 0 } } }, { $group: { _id: null, total: { $sum: '$qty' } } }]));
+  await check('aggregate $match/$group/$sort/$unwind', () =>
+    Item.aggregate([{ $match: { qty: { $gt: 0 } } }, { $group: { _id: null, total: { $sum: '$qty' } } }]),
+  );
   await check('aggregate $lookup', () => Item.aggregate([{ $lookup: { from: Item.collection.name, localField: 'sku', foreignField: 'sku', as: 'self' } }]));
   await check('aggregate $facet', () => Item.aggregate([{ $facet: { n: [{ $count: 'n' }] } }]));
   await check('TTL index (expireAfterSeconds)', () => Item.collection.createIndex({ createdAt: 1 }, { expireAfterSeconds: 3600 }));

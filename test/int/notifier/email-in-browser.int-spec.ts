@@ -38,9 +38,7 @@ const SAMPLES: BrowserSample[] = [
   },
 ];
 
-const CASES = SAMPLES.flatMap((sample) =>
-  (['coach', 'client'] as const).map((recipient) => ({ sample, recipient, stem: `${sample.name}-${recipient}` })),
-);
+const CASES = SAMPLES.flatMap((sample) => (['coach', 'client'] as const).map((recipient) => ({ sample, recipient, stem: `${sample.name}-${recipient}` })));
 
 describe('notifier: rendered emails in headless Chromium', () => {
   const renderer = new EmailRenderer();
@@ -48,9 +46,7 @@ describe('notifier: rendered emails in headless Chromium', () => {
 
   beforeAll(async () => {
     if (!fs.existsSync(CHROMIUM_PATH)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM_PATH}: run scripts/ensure-chromium.sh (or set CHROMIUM_PATH to a Chromium binary)`,
-      );
+      throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run scripts/ensure-chromium.sh (or set CHROMIUM_PATH to a Chromium binary)`);
     }
     fs.mkdirSync(OUT_DIR, { recursive: true });
     try {
@@ -69,10 +65,7 @@ describe('notifier: rendered emails in headless Chromium', () => {
         ],
       });
     } catch (error) {
-      throw new Error(
-        `cannot launch Chromium at ${CHROMIUM_PATH} (run scripts/ensure-chromium.sh): ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw new Error(`cannot launch Chromium at ${CHROMIUM_PATH} (run scripts/ensure-chromium.sh): ${(error as Error).message}`, { cause: error });
     }
   });
 
@@ -138,14 +131,42 @@ describe('notifier: rendered emails in headless Chromium', () => {
   // The heads-up (R13), the void (R15) and the failed payment (R16): what each must say, and the links
   // the reader must be able to follow, by sample.
   const OTHER_CASES: { name: string; recipient: 'coach' | 'client'; says: RegExp[]; links: [RegExp, string][] }[] = [
-    { name: 'upcoming-usd', recipient: 'client', says: [/1 more session will be booked automatically/, /USD 80\.00/], links: [[/Manage Ongoing Training Program Preferences/, PREVIEW_PREFERENCES_URL], [/Pause Ongoing Training/, PREVIEW_PREFERENCES_URL]] },
-    { name: 'voided-eur', recipient: 'client', says: [/has been cancelled/, /You will not be charged/, /EUR 83\.33/], links: [[/Manage Ongoing Training Program Preferences/, PREVIEW_PREFERENCES_URL]] },
+    {
+      name: 'upcoming-usd',
+      recipient: 'client',
+      says: [/1 more session will be booked automatically/, /USD 80\.00/],
+      links: [
+        [/Manage Ongoing Training Program Preferences/, PREVIEW_PREFERENCES_URL],
+        [/Pause Ongoing Training/, PREVIEW_PREFERENCES_URL],
+      ],
+    },
+    {
+      name: 'voided-eur',
+      recipient: 'client',
+      says: [/has been cancelled/, /You will not be charged/, /EUR 83\.33/],
+      links: [[/Manage Ongoing Training Program Preferences/, PREVIEW_PREFERENCES_URL]],
+    },
     { name: 'voided-eur', recipient: 'coach', says: [/has been cancelled/, /completion has been undone/, /EUR 83\.33/], links: [] },
-    { name: 'payment-failed-usd', recipient: 'client', says: [/did not go through/, /USD 80\.00/, /What to do/], links: [[/Update your payment method/, PREVIEW_PAYMENT_METHOD_URL]] },
+    {
+      name: 'payment-failed-usd',
+      recipient: 'client',
+      says: [/did not go through/, /USD 80\.00/, /What to do/],
+      links: [[/Update your payment method/, PREVIEW_PAYMENT_METHOD_URL]],
+    },
     { name: 'payment-failed-usd', recipient: 'coach', says: [/waits for this payment/, /USD 80\.00/], links: [] },
-    { name: 'hostile-upcoming', recipient: 'client', says: [/1 more session will be booked automatically/], links: [[/Pause Ongoing Training/, PREVIEW_PREFERENCES_URL]] },
+    {
+      name: 'hostile-upcoming',
+      recipient: 'client',
+      says: [/1 more session will be booked automatically/],
+      links: [[/Pause Ongoing Training/, PREVIEW_PREFERENCES_URL]],
+    },
     { name: 'hostile-voided', recipient: 'coach', says: [/has been cancelled/, /session <i>s1<\/i> X-Evil: 1/], links: [] },
-    { name: 'hostile-payment-failed', recipient: 'client', says: [/The payment provider said: <a href="https:\/\/evil\.example">Pay here<\/a>/], links: [[/Update your payment method/, PREVIEW_PAYMENT_METHOD_URL]] },
+    {
+      name: 'hostile-payment-failed',
+      recipient: 'client',
+      says: [/The payment provider said: <a href="https:\/\/evil\.example">Pay here<\/a>/],
+      links: [[/Update your payment method/, PREVIEW_PAYMENT_METHOD_URL]],
+    },
   ];
 
   it.each(OTHER_CASES)('$name-$recipient reads right, links right and runs nothing', async ({ name, recipient, says, links }) => {

@@ -11,8 +11,7 @@ describe('notifier: exactly one email per recipient and autobook (R10)', () => {
   const clients = ['client-a', 'client-b', 'client-c'];
   const sent: SessionAutobooked[] = [];
 
-  const exactlyTwoEach = (events: SessionAutobooked[]) =>
-    expect(emailCounts(world, events)).toEqual(Object.fromEntries(events.map((e) => [e.eventId, 2])));
+  const exactlyTwoEach = (events: SessionAutobooked[]) => expect(emailCounts(world, events)).toEqual(Object.fromEntries(events.map((e) => [e.eventId, 2])));
 
   beforeAll(async () => {
     world = await NotifierWorld.create();
@@ -75,5 +74,4 @@ describe('notifier: exactly one email per recipient and autobook (R10)', () => {
     exactlyTwoEach(sent);
     expect(new Set(world.sink.received.map((m) => m.messageId)).size).toBe(world.sink.received.length);
   });
-
 });

@@ -50,7 +50,9 @@ describe('notifier: the heads-up (R13) and void (R15) emails', () => {
     expect(world.emailsTo(upcoming.client.email)).toHaveLength(1);
     expect(email.envelopeTo).toEqual([upcoming.client.email]);
     expect(email.subject).toBe(`Ongoing Training: your next completed session with ${upcoming.coach.name} books 1 more at JPY 8000`);
-    expect(email.text).toContain(`When ${upcoming.coach.name} marks that session as complete, 1 more session will be booked automatically at your current rate of JPY 8000 per session`);
+    expect(email.text).toContain(
+      `When ${upcoming.coach.name} marks that session as complete, 1 more session will be booked automatically at your current rate of JPY 8000 per session`,
+    );
     expect(email.text).toContain(`Manage Ongoing Training Program Preferences: ${PREFERENCES_URL}`);
     expect(email.text).toContain(`Pause Ongoing Training: ${PREFERENCES_URL}`);
     expect(email.html).toContain('Pause Ongoing Training</a>');
@@ -72,7 +74,9 @@ describe('notifier: the heads-up (R13) and void (R15) emails', () => {
   });
 
   it('gives every email a Message-ID of its own kind, stable for the event and recipient', async () => {
-    const ids = [world.emailsTo(upcoming.client.email)[0], world.emailsTo(voided.client.email)[0], world.emailsTo(voided.coach.email)[0]].map((e) => e.messageId);
+    const ids = [world.emailsTo(upcoming.client.email)[0], world.emailsTo(voided.client.email)[0], world.emailsTo(voided.coach.email)[0]].map(
+      (e) => e.messageId,
+    );
     expect(ids[0]).toMatch(/^<autobook-upcoming\.[0-9a-f]{40}@mail\.coachup\.test>$/);
     expect(ids[1]).toMatch(/^<autobook-voided\.[0-9a-f]{40}@mail\.coachup\.test>$/);
     expect(new Set(ids).size).toBe(3);
@@ -114,7 +118,8 @@ describe('notifier: the heads-up (R13) and void (R15) emails', () => {
   it('serves every new email at /preview (EMAIL_PREVIEW=true), and no coach heads-up', async () => {
     const get = (path: string) => fetch(`${world.apps[0].url}${path}`);
     const index = await (await get('/preview')).text();
-    for (const path of ['upcoming-usd/client', 'voided-eur/coach', 'voided-eur/client', 'payment-failed-usd/coach', 'payment-failed-usd/client']) expect(index).toContain(`/preview/${path}`);
+    for (const path of ['upcoming-usd/client', 'voided-eur/coach', 'voided-eur/client', 'payment-failed-usd/coach', 'payment-failed-usd/client'])
+      expect(index).toContain(`/preview/${path}`);
     expect(index).not.toContain('/preview/upcoming-usd/coach');
     const payment = await get('/preview/payment-failed-usd/client');
     expect(payment.status).toBe(200);

@@ -15,7 +15,10 @@ describe('notifier: hostile names in the event', () => {
   injecting.client = { ...injecting.client, name: INJECTING_NAME };
   injecting.coach = { ...injecting.coach, name: INJECTING_NAME };
   // The heads-up, the void and the failed payment (whose names come from its autobook) with the same names.
-  const hostile = (tag: string) => ({ client: { name: INJECTING_NAME, email: `client.${tag}@example.com` }, coach: { name: SCRIPT_NAME, email: `coach.${tag}@example.com` } });
+  const hostile = (tag: string) => ({
+    client: { name: INJECTING_NAME, email: `client.${tag}@example.com` },
+    coach: { name: SCRIPT_NAME, email: `coach.${tag}@example.com` },
+  });
   const upcoming = anUpcoming('h-up', { clientId: 'client-h-up', ...hostile('h-up') });
   const voided = aVoid('h-void', { clientId: 'client-h-void', ...hostile('h-void') });
   const paid = anAutobook('h-paid', { clientId: 'client-h-paid', ...hostile('h-paid') });
@@ -34,7 +37,12 @@ describe('notifier: hostile names in the event', () => {
     await world.waitForEmailsTo([upcoming.client.email, voided.client.email, voided.coach.email]);
     await world.waitForEmails([paid], 4);
     emails = [...world.emailsOf(scripted), ...world.emailsOf(injecting)];
-    others = [...world.emailsOf(scripted), ...world.emailsTo(upcoming.client.email), ...world.emailsTo(voided.client.email), ...world.emailsTo(voided.coach.email)];
+    others = [
+      ...world.emailsOf(scripted),
+      ...world.emailsTo(upcoming.client.email),
+      ...world.emailsTo(voided.client.email),
+      ...world.emailsTo(voided.coach.email),
+    ];
   });
 
   it('keeps them text and out of the headers in the heads-up, void and failed-payment emails too', () => {

@@ -192,7 +192,12 @@ export class NotifierWorld {
     await this.probe.close();
     await this.sink.close();
     // The database of this file goes with it (the notifier created it even if the test never read it).
-    const connection = this.ledgerConnection ?? (await mongoose.createConnection(this.mongoUri, { retryWrites: false }).asPromise().catch(() => null));
+    const connection =
+      this.ledgerConnection ??
+      (await mongoose
+        .createConnection(this.mongoUri, { retryWrites: false })
+        .asPromise()
+        .catch(() => null));
     await connection?.dropDatabase().catch(() => undefined);
     await connection?.close().catch(() => undefined);
   }
@@ -316,7 +321,13 @@ export function aVoid(tag: string, overrides: Partial<SessionAutobookVoided> = {
 
 /** A valid failed payment (R16) for an autobook, of its pair. */
 export function aFailure(autobook: SessionAutobooked, overrides: Partial<PaymentFailed> = {}): PaymentFailed {
-  return aPaymentFailed({ eventId: `failed-${autobook.eventId}`, autobookEventId: autobook.eventId, clientId: autobook.clientId, coachId: autobook.coachId, ...overrides });
+  return aPaymentFailed({
+    eventId: `failed-${autobook.eventId}`,
+    autobookEventId: autobook.eventId,
+    clientId: autobook.clientId,
+    coachId: autobook.coachId,
+    ...overrides,
+  });
 }
 
 /** Counts the emails of each event: `{ eventId: count }`. */

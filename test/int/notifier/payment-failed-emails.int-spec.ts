@@ -85,7 +85,11 @@ describe('notifier: the failed-payment emails (R16)', () => {
     const waitsBefore = await world.metric('notifier_event_retries_total', { topic: TOPICS.PAYMENT_FAILED, kind: 'waiting' });
     await world.produceTo(TOPICS.PAYMENT_FAILED, aFailure(late));
     // The notifier has looked for the autobook and is waiting for it.
-    await waitFor('the failure to wait for its autobook', async () => (await world.metric('notifier_event_retries_total', { topic: TOPICS.PAYMENT_FAILED, kind: 'waiting' })) > waitsBefore, 10000);
+    await waitFor(
+      'the failure to wait for its autobook',
+      async () => (await world.metric('notifier_event_retries_total', { topic: TOPICS.PAYMENT_FAILED, kind: 'waiting' })) > waitsBefore,
+      10000,
+    );
     expect(world.emailsTo(late.client.email)).toHaveLength(0);
     // Waiting for another input is no failure of the notifier's own.
     expect((await fetch(`${world.apps[0].url}/health/ready`)).status).toBe(200);
@@ -114,7 +118,9 @@ describe('notifier: the failed-payment emails (R16)', () => {
     ]);
     letters = await world.probe.waitForCount(world.dlqOf(TOPICS.PAYMENT_FAILED), 3, 30000);
     const reasons = letters.map((l) => l.headers[DLQ_HEADERS.REASON]);
-    expect(reasons).toEqual(expect.arrayContaining([expect.stringMatching(/not valid UTF-8 JSON/), expect.stringMatching(/payment\.failed contract: autobookEventId/)]));
+    expect(reasons).toEqual(
+      expect.arrayContaining([expect.stringMatching(/not valid UTF-8 JSON/), expect.stringMatching(/payment\.failed contract: autobookEventId/)]),
+    );
     for (const letter of letters) expect(letter.headers[DLQ_HEADERS.SOURCE_TOPIC]).toBe(world.topicOf(TOPICS.PAYMENT_FAILED));
   });
 

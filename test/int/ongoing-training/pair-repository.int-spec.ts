@@ -29,8 +29,14 @@ function next(previous: StoredPair | null, clientId: string, inputs: RenewalInpu
 /** The autobooks a write publishes. */
 const autobooksOf = (write: ChangeWrite): SessionAutobooked[] => write.outbox.flatMap((e) => (e.topic === TOPICS.SESSION_AUTOBOOKED ? [e.payload] : []));
 
-const booked = (clientId: string): RenewalInput => ({ type: 'package.booked', event: aPackageBooked({ clientId, packageId: `${clientId}-p1`, sessionCount: 2, ongoingTraining: true }) });
-const completed = (clientId: string, n: number): RenewalInput => ({ type: 'session.completed', event: aSessionCompleted({ clientId, sessionId: `${clientId}-s${n}` }) });
+const booked = (clientId: string): RenewalInput => ({
+  type: 'package.booked',
+  event: aPackageBooked({ clientId, packageId: `${clientId}-p1`, sessionCount: 2, ongoingTraining: true }),
+});
+const completed = (clientId: string, n: number): RenewalInput => ({
+  type: 'session.completed',
+  event: aSessionCompleted({ clientId, sessionId: `${clientId}-s${n}` }),
+});
 
 describe('PairRepository on a real MongoDB wire-protocol server', () => {
   let connection: Connection;
@@ -44,9 +50,15 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
     // Two changes of every pair, written by a first process: the package, then a completion that
     // leaves one session on deck.
     const writer = new PairRepository(connection);
-    const first = await writer.append(clients.map((c) => next(null, c, [booked(c)])), NOW);
+    const first = await writer.append(
+      clients.map((c) => next(null, c, [booked(c)])),
+      NOW,
+    );
     expect(first.conflicts).toEqual([]);
-    const second = await writer.append(first.saved.map((stored, i) => next(stored, clients[i], [completed(clients[i], 1)])), NOW);
+    const second = await writer.append(
+      first.saved.map((stored, i) => next(stored, clients[i], [completed(clients[i], 1)])),
+      NOW,
+    );
     expect(second.saved.map((s) => s.version)).toEqual(clients.map(() => 2));
     for (const s of second.saved) written.set(s.key, s.state);
   });
@@ -73,7 +85,10 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
     const guessed = await fresh.load(keys, { unknownAsNew: true });
     expect([...guessed.values()]).toEqual(clients.map(() => null));
 
-    const { saved, conflicts } = await fresh.append(clients.map((c) => next(null, c, [completed(c, 2)])), NOW);
+    const { saved, conflicts } = await fresh.append(
+      clients.map((c) => next(null, c, [completed(c, 2)])),
+      NOW,
+    );
     expect(saved).toEqual([]);
     expect(conflicts.sort()).toEqual([...keys].sort());
   });
@@ -129,7 +144,11 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
     const repository = new PairRepository(connection);
     const all = await repository.history(clients[0], 'coach-1', 10);
     expect(all!.entries.map((e) => e.outcome)).toEqual(['autobooked', 'no-autobook', 'no-autobook']);
-    expect(all!.entries.map((e) => ('eventId' in e.input ? e.input.eventId : null))).toEqual([`completed-${clients[0]}-s2`, `completed-${clients[0]}-s1`, `booked-${clients[0]}-p1`]);
+    expect(all!.entries.map((e) => ('eventId' in e.input ? e.input.eventId : null))).toEqual([
+      `completed-${clients[0]}-s2`,
+      `completed-${clients[0]}-s1`,
+      `booked-${clients[0]}-p1`,
+    ]);
     expect(all!.next).toBeNull();
 
     const paged: HistoryEntry[] = [];
@@ -154,16 +173,78 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
     const clientId = 'client-earlier';
     const key = pairKey(clientId, 'coach-1');
     const contacts = { client: { name: 'Ana', email: 'ana@example.com' }, coach: { name: 'Carla', email: 'carla@example.com' } };
-    const pkg = { packageId: 'old-p1', eventId: 'old-e1', occurredAt: '2026-10-01T10:00:00Z', sessionCount: 2, price: { amount: 20000, currency: 'USD' }, rate: { amount: 10000, currency: 'USD' }, autoRenewal: true, ...contacts };
-    const autobook = { sequence: 1, eventId: 'old-autobook-1', occurredAt: '2026-10-03T10:00:00Z', rate: pkg.rate, ratePackageId: 'old-p1', trigger: { type: 'session.completed', eventId: 'old-c2', sessionId: 'old-s2' }, ...contacts };
+    const pkg = {
+      packageId: 'old-p1',
+      eventId: 'old-e1',
+      occurredAt: '2026-10-01T10:00:00Z',
+      sessionCount: 2,
+      price: { amount: 20000, currency: 'USD' },
+      rate: { amount: 10000, currency: 'USD' },
+      autoRenewal: true,
+      ...contacts,
+    };
+    const autobook = {
+      sequence: 1,
+      eventId: 'old-autobook-1',
+      occurredAt: '2026-10-03T10:00:00Z',
+      rate: pkg.rate,
+      ratePackageId: 'old-p1',
+      trigger: { type: 'session.completed', eventId: 'old-c2', sessionId: 'old-s2' },
+      ...contacts,
+    };
     const legacyState = (completedSessionIds: string[], autobooks: unknown[]) => ({
-      clientId, coachId: 'coach-1', enrolled: true, enrolledChangedAt: '2026-10-01T10:00:00Z', packages: [pkg], completedSessionIds, autobooks, ...contacts, updatedAt: '2026-10-03T10:00:00Z',
+      clientId,
+      coachId: 'coach-1',
+      enrolled: true,
+      enrolledChangedAt: '2026-10-01T10:00:00Z',
+      packages: [pkg],
+      completedSessionIds,
+      autobooks,
+      ...contacts,
+      updatedAt: '2026-10-03T10:00:00Z',
     });
-    const entry = (sessionId: string, reason: string) => ({ at: '2026-10-03T10:00:00Z', input: { type: 'session.completed', eventId: `old-${sessionId}`, occurredAt: '2026-10-03T10:00:00Z', sessionId }, changes: { sessionCompleted: sessionId, sessionsOnDeck: { from: 1, to: 0 } }, outcome: 'no-autobook', reason });
+    const entry = (sessionId: string, reason: string) => ({
+      at: '2026-10-03T10:00:00Z',
+      input: { type: 'session.completed', eventId: `old-${sessionId}`, occurredAt: '2026-10-03T10:00:00Z', sessionId },
+      changes: { sessionCompleted: sessionId, sessionsOnDeck: { from: 1, to: 0 } },
+      outcome: 'no-autobook',
+      reason,
+    });
     // Version 1 as the release before last stored it (fields), version 2 as the last one did (one JSON string).
     await connection.collection('pair_versions').insertMany([
-      { _id: `${key}#0000000001`, pairKey: key, clientId, coachId: 'coach-1', version: 1, state: legacyState(['old-s1'], []), entries: [entry('old-s1', 'sessions-on-deck')], autobooked: [], at: NOW },
-      { _id: `${key}#0000000002`, pairKey: key, clientId, coachId: 'coach-1', version: 2, autobookCount: 1, at: NOW, body: JSON.stringify({ state: legacyState(['old-s1', 'old-s2'], [autobook]), entries: [entry('old-s1', 'duplicate'), { ...entry('old-s2', ''), outcome: 'autobooked', reason: undefined, autobook: { sequence: 1, eventId: 'old-autobook-1', rate: pkg.rate, ratePackageId: 'old-p1' } }], autobooked: [] }) },
+      {
+        _id: `${key}#0000000001`,
+        pairKey: key,
+        clientId,
+        coachId: 'coach-1',
+        version: 1,
+        state: legacyState(['old-s1'], []),
+        entries: [entry('old-s1', 'sessions-on-deck')],
+        autobooked: [],
+        at: NOW,
+      },
+      {
+        _id: `${key}#0000000002`,
+        pairKey: key,
+        clientId,
+        coachId: 'coach-1',
+        version: 2,
+        autobookCount: 1,
+        at: NOW,
+        body: JSON.stringify({
+          state: legacyState(['old-s1', 'old-s2'], [autobook]),
+          entries: [
+            entry('old-s1', 'duplicate'),
+            {
+              ...entry('old-s2', ''),
+              outcome: 'autobooked',
+              reason: undefined,
+              autobook: { sequence: 1, eventId: 'old-autobook-1', rate: pkg.rate, ratePackageId: 'old-p1' },
+            },
+          ],
+          autobooked: [],
+        }),
+      },
     ] as never[]);
 
     const repository = new PairRepository(connection);
@@ -173,7 +254,15 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
 
     const stored = (await repository.load([key])).get(key)!;
     expect(stored.version).toBe(1);
-    expect(stored.state).toMatchObject({ enrolled: true, sessionsBought: 2, packageIds: ['old-p1'], completedSessionIds: ['old-s1', 'old-s2'], autobookCount: 1, ratePackage: pkg, lastAutobook: autobook });
+    expect(stored.state).toMatchObject({
+      enrolled: true,
+      sessionsBought: 2,
+      packageIds: ['old-p1'],
+      completedSessionIds: ['old-s1', 'old-s2'],
+      autobookCount: 1,
+      ratePackage: pkg,
+      lastAutobook: autobook,
+    });
     // The earlier decisions stay readable; the duplicate the earlier release recorded is left out (R10).
     const history = (await repository.history(clientId, 'coach-1', 10))!;
     expect(history.entries.map((e) => e.outcome)).toEqual(['autobooked', 'no-autobook']);

@@ -29,7 +29,9 @@ describe('AutobookLookup: where a failed payment (R16) gets its contacts and amo
   });
 
   it('makes a failure for an autobook not seen yet wait (retried, without making the app unready)', async () => {
-    const error = await lookup(new AutobooksFake()).autobookOf(failure, 1000).catch((e: unknown) => e);
+    const error = await lookup(new AutobooksFake())
+      .autobookOf(failure, 1000)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WaitingError);
     expect(isTransient(error)).toBe(true);
     expect((error as Error).message).toContain('autobook-7');
@@ -64,7 +66,9 @@ describe('AutobookLookup: where a failed payment (R16) gets its contacts and amo
   it('refuses at once a failure whose pair is not its autobook’s', async () => {
     const autobooks = new AutobooksFake();
     autobooks.known.set(autobook.eventId, autobook);
-    const error = await lookup(autobooks).autobookOf({ ...failure, clientId: 'client-eve' }).catch((e: unknown) => e);
+    const error = await lookup(autobooks)
+      .autobookOf({ ...failure, clientId: 'client-eve' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as PermanentError).code).toBe('AUTOBOOK_OF_ANOTHER_PAIR');
     expect((error as Error).message).toContain('client-eve');

@@ -18,7 +18,6 @@ import {
 } from './delivery.schema.js';
 import { Notification, NotificationKind, notificationKey } from '../mail/notification.js';
 
-
 /** What a claim found: the email is this sender's to send, was sent, was given up on, or is another's now. */
 export type ClaimResult = 'claimed' | 'already-sent' | 'busy' | { failed: string };
 
@@ -95,10 +94,9 @@ export class DeliveryRepository implements OnModuleInit {
   private async claimTaken(id: string, owner: string, claimedUntil: Date, now: Date): Promise<ClaimResult> {
     const ended = await this.outcomeOf(id);
     if (ended) return ended;
-    const takeover = await this.claims.collection.updateOne(
-      { _id: id, $or: [{ claimedBy: owner }, { claimedUntil: { $lt: now } }] } as never,
-      { $set: { claimedBy: owner, claimedUntil, updatedAt: now } },
-    );
+    const takeover = await this.claims.collection.updateOne({ _id: id, $or: [{ claimedBy: owner }, { claimedUntil: { $lt: now } }] } as never, {
+      $set: { claimedBy: owner, claimedUntil, updatedAt: now },
+    });
     // Read again: the holder may have recorded its outcome between the first read and the take-over.
     return (await this.outcomeOf(id)) ?? (takeover.matchedCount === 1 ? 'claimed' : 'busy');
   }
@@ -132,10 +130,10 @@ export class DeliveryRepository implements OnModuleInit {
 
   /** A failed SMTP attempt that will be retried; renews the lease. */
   async recordAttempt(id: string, owner: string, error: string | null, leaseMs: number, now = new Date()): Promise<void> {
-    await this.claims.collection.updateOne(
-      { _id: id, claimedBy: owner } as never,
-      { $inc: { attempts: 1 }, $set: { lastError: error, claimedUntil: new Date(now.getTime() + leaseMs), updatedAt: now } },
-    );
+    await this.claims.collection.updateOne({ _id: id, claimedBy: owner } as never, {
+      $inc: { attempts: 1 },
+      $set: { lastError: error, claimedUntil: new Date(now.getTime() + leaseMs), updatedAt: now },
+    });
   }
 
   /** Gives a claim back unsent, so that any instance can take the email at once instead of after the lease. */
@@ -150,10 +148,10 @@ export class DeliveryRepository implements OnModuleInit {
   async reopen(id: string, now = new Date()): Promise<boolean> {
     const outcome = await this.outcomes.findById(id).lean<OutcomeDocument>().exec();
     if (outcome?.status !== 'failed') return false;
-    await this.claims.collection.updateOne(
-      { _id: id } as never,
-      { $inc: { attempts: 1 }, $set: { lastError: outcome.reason, claimedBy: null, claimedUntil: new Date(0), updatedAt: now } },
-    );
+    await this.claims.collection.updateOne({ _id: id } as never, {
+      $inc: { attempts: 1 },
+      $set: { lastError: outcome.reason, claimedBy: null, claimedUntil: new Date(0), updatedAt: now },
+    });
     const removed = await this.outcomes.collection.deleteOne({ _id: id, status: 'failed' } as never);
     return removed.deletedCount === 1;
   }
@@ -171,8 +169,16 @@ export class DeliveryRepository implements OnModuleInit {
   async list(filter: { status?: DeliveryStatus; eventId?: string }, limit = 100): Promise<Delivery[]> {
     const byEvent = filter.eventId === undefined ? {} : { eventId: filter.eventId };
     if (filter.status === 'sent' || filter.status === 'failed') {
-      const outcomes = await this.outcomes.find({ ...byEvent, status: filter.status }).sort({ at: -1 }).limit(limit).lean<OutcomeDocument[]>().exec();
-      const claims = await this.claims.find({ _id: { $in: outcomes.map((o) => o._id) } }).lean<ClaimDocument[]>().exec();
+      const outcomes = await this.outcomes
+        .find({ ...byEvent, status: filter.status })
+        .sort({ at: -1 })
+        .limit(limit)
+        .lean<OutcomeDocument[]>()
+        .exec();
+      const claims = await this.claims
+        .find({ _id: { $in: outcomes.map((o) => o._id) } })
+        .lean<ClaimDocument[]>()
+        .exec();
       return newestFirst(await this.merge(claims, outcomes));
     }
     const found: Delivery[] = [];
@@ -190,7 +196,13 @@ export class DeliveryRepository implements OnModuleInit {
   }
 
   private async merge(claims: ClaimDocument[], outcomes?: OutcomeDocument[]): Promise<Delivery[]> {
-    outcomes ??= claims.length === 0 ? [] : await this.outcomes.find({ _id: { $in: claims.map((c) => c._id) } }).lean<OutcomeDocument[]>().exec();
+    outcomes ??=
+      claims.length === 0
+        ? []
+        : await this.outcomes
+            .find({ _id: { $in: claims.map((c) => c._id) } })
+            .lean<OutcomeDocument[]>()
+            .exec();
     const byId = new Map(outcomes.map((o) => [o._id, o]));
     return claims.map((c) => toDelivery(c, byId.get(c._id) ?? null));
   }

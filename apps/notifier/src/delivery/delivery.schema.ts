@@ -122,7 +122,22 @@ export function notificationOf(claim: ClaimDocument): Notification {
 
 /** The ledger's view of one email from its claim and, once it ended, its outcome. */
 export function toDelivery(claim: ClaimDocument, outcome: OutcomeDocument | null): Delivery {
-  const { _id, eventId, kind = 'autobooked', recipient, address, messageId, attempts, lastError, claimedBy, claimedUntil, event, autobook, createdAt, updatedAt } = claim;
+  const {
+    _id,
+    eventId,
+    kind = 'autobooked',
+    recipient,
+    address,
+    messageId,
+    attempts,
+    lastError,
+    claimedBy,
+    claimedUntil,
+    event,
+    autobook,
+    createdAt,
+    updatedAt,
+  } = claim;
   const delivery: Delivery = {
     _id,
     eventId,

@@ -39,7 +39,10 @@ export class NotificationEventsController {
     return this.each(chunk, async (event) => {
       // Recorded beside the emails, not after them: a failed payment can name an autobook whose emails
       // were dead-lettered. A failed record fails the event, whose emails are then answered by the ledger.
-      const [recorded, notified] = await Promise.allSettled([this.autobooks.record(event), this.notifications.notify({ kind: 'autobooked', event }, () => chunk.heartbeat())]);
+      const [recorded, notified] = await Promise.allSettled([
+        this.autobooks.record(event),
+        this.notifications.notify({ kind: 'autobooked', event }, () => chunk.heartbeat()),
+      ]);
       if (recorded.status === 'rejected') throw recorded.reason;
       if (notified.status === 'rejected') throw notified.reason;
     });

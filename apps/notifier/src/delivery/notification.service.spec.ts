@@ -52,13 +52,7 @@ const event: SessionAutobooked = aSessionAutobooked();
 const config = loadNotifierConfig({ SMTP_MAX_ATTEMPTS: '2', SMTP_RETRY_MAX_MS: '10' });
 
 function service(ledger: LedgerFake, mailer: MailerFake) {
-  return new NotificationService(
-    config,
-    new EmailRenderer(),
-    mailer as unknown as Mailer,
-    ledger as unknown as DeliveryRepository,
-    new NotifierMetrics(),
-  );
+  return new NotificationService(config, new EmailRenderer(), mailer as unknown as Mailer, ledger as unknown as DeliveryRepository, new NotifierMetrics());
 }
 
 /** A promise settled from outside. */
@@ -79,7 +73,9 @@ describe('NotificationService.notify', () => {
     const upcoming = aSessionAutobookUpcoming({ eventId: event.eventId, client: event.client, coach: event.coach });
     await service(ledger, mailer).notify({ kind: 'autobook-upcoming', event: upcoming });
     expect(mailer.sending).toEqual(['client']);
-    expect(claimed.map((d) => [d.notification.kind, d.recipient, d.messageId])).toEqual([['autobook-upcoming', 'client', `<${event.eventId}.client.autobook-upcoming@test>`]]);
+    expect(claimed.map((d) => [d.notification.kind, d.recipient, d.messageId])).toEqual([
+      ['autobook-upcoming', 'client', `<${event.eventId}.client.autobook-upcoming@test>`],
+    ]);
     expect(ledger.outcomes).toEqual([{ recipient: 'client', status: 'sent', reason: null }]);
   });
 

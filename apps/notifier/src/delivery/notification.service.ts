@@ -63,7 +63,12 @@ export class NotificationService implements BeforeApplicationShutdown {
   }
 
   /** Sends one email unless the ledger says it was sent or already given up on. */
-  async deliver(notification: Notification, recipient: Recipient, email: RenderedEmail, heartbeat: () => Promise<void> = async () => undefined): Promise<DeliveryOutcome> {
+  async deliver(
+    notification: Notification,
+    recipient: Recipient,
+    email: RenderedEmail,
+    heartbeat: () => Promise<void> = async () => undefined,
+  ): Promise<DeliveryOutcome> {
     const delivery = this.newDelivery(notification, recipient, email);
     const [claim] = await this.ledger.claim([delivery], this.owner, LEASE_MS);
     return this.send(delivery, claim, email, heartbeat);
@@ -74,7 +79,12 @@ export class NotificationService implements BeforeApplicationShutdown {
   }
 
   private newDelivery(notification: Notification, recipient: Recipient, email: RenderedEmail): NewDelivery {
-    return { notification, recipient, address: email.to.address, messageId: this.mailer.messageId(notificationKey(notification), recipient, notification.kind) };
+    return {
+      notification,
+      recipient,
+      address: email.to.address,
+      messageId: this.mailer.messageId(notificationKey(notification), recipient, notification.kind),
+    };
   }
 
   private async send(delivery: NewDelivery, claim: ClaimResult, email: RenderedEmail, heartbeat: () => Promise<void>): Promise<DeliveryOutcome> {

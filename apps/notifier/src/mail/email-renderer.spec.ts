@@ -64,7 +64,11 @@ describe('EmailRenderer', () => {
       ['package.booked', /now that your package has been recorded/, /now that their package with you has been recorded/],
       ['enrollment', /You just turned on the Ongoing Training option/, /just turned on the Ongoing Training option with you/],
       ['resume', /Your pause of Ongoing Training with Dana Reyes has ended/, /Sam Lee's pause of Ongoing Training with you has ended/],
-      ['payment.succeeded', /Your payment for an earlier session with Dana Reyes has gone through/, /Sam Lee's payment for an earlier session with you has gone through/],
+      [
+        'payment.succeeded',
+        /Your payment for an earlier session with Dana Reyes has gone through/,
+        /Sam Lee's payment for an earlier session with you has gone through/,
+      ],
     ] as const)('%s', (type, forClient, forCoach) => {
       const { coach, client } = render(aSessionAutobooked({ trigger: { type } }));
       expect(client.text).toMatch(forClient);
@@ -137,14 +141,17 @@ describe('EmailRenderer', () => {
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
     const append = (file: string, text: string) => fs.appendFileSync(path.join(dir, file), text);
 
-    it.each(['client-autobooked.html.hbs', 'client-autobooked.text.hbs', 'coach-autobooked.subject.hbs', 'partials/session-details.html.hbs', 'partials/coach-reason.hbs'])(
-      'throws instead of sending a blank when %s names a value that is not there',
-      (file) => {
-        append(file, '{{coach.nickname}}');
-        const strictRenderer = new EmailRenderer(dir);
-        expect(() => strictRenderer.render(aSessionAutobooked(), { preferencesUrl: PREFERENCES_URL })).toThrow(/nickname/);
-      },
-    );
+    it.each([
+      'client-autobooked.html.hbs',
+      'client-autobooked.text.hbs',
+      'coach-autobooked.subject.hbs',
+      'partials/session-details.html.hbs',
+      'partials/coach-reason.hbs',
+    ])('throws instead of sending a blank when %s names a value that is not there', (file) => {
+      append(file, '{{coach.nickname}}');
+      const strictRenderer = new EmailRenderer(dir);
+      expect(() => strictRenderer.render(aSessionAutobooked(), { preferencesUrl: PREFERENCES_URL })).toThrow(/nickname/);
+    });
 
     it('renders the same as the shipped templates when nothing is changed', () => {
       expect(new EmailRenderer(dir).render(aSessionAutobooked(), { preferencesUrl: PREFERENCES_URL })).toEqual(render());

@@ -232,7 +232,12 @@ function toView(notification: Notification, audience: Audience, links: { prefere
       return {
         ...base,
         rate,
-        details: detailRows([other, ['Sessions to book', '1'], ['Rate', `${rate} per session`], ['Ongoing Training', `automatic booking no. ${event.sequence}`]]),
+        details: detailRows([
+          other,
+          ['Sessions to book', '1'],
+          ['Rate', `${rate} per session`],
+          ['Ongoing Training', `automatic booking no. ${event.sequence}`],
+        ]),
       };
     }
     case 'autobook-voided': {
@@ -314,7 +319,10 @@ function checkLink(name: string, url: string | undefined): string {
 
 // Handlebars leaves the blank lines of its block tags: keep at most one empty line, no trailing spaces.
 function tidyText(text: string): string {
-  return `${text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${text
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -13,7 +13,9 @@ export class PreviewController {
   @Header('Content-Type', 'text/html; charset=utf-8')
   index(): string {
     const links = PREVIEW_SAMPLES.flatMap((s) =>
-      RECIPIENTS[s.notification.kind].map((who) => `<li><a href="/preview/${encodeURIComponent(s.name)}/${who}">${escapeHtml(s.name)}: ${who}</a> ${escapeHtml(s.description)}</li>`),
+      RECIPIENTS[s.notification.kind].map(
+        (who) => `<li><a href="/preview/${encodeURIComponent(s.name)}/${who}">${escapeHtml(s.name)}: ${who}</a> ${escapeHtml(s.description)}</li>`,
+      ),
     ).join('');
     return `<!doctype html><meta charset="utf-8"><title>Email previews</title><h1>Email previews</h1><ul>${links}</ul>`;
   }

@@ -31,9 +31,7 @@ describe('email previews', () => {
     const out = path.join(dir, 'nested', 'out');
     const written = writePreviews(out);
 
-    const expected = PREVIEW_SAMPLES.flatMap((s) =>
-      RECIPIENTS[s.notification.kind].flatMap((who) => [`${s.name}-${who}.html`, `${s.name}-${who}.txt`]),
-    );
+    const expected = PREVIEW_SAMPLES.flatMap((s) => RECIPIENTS[s.notification.kind].flatMap((who) => [`${s.name}-${who}.html`, `${s.name}-${who}.txt`]));
     expect(expected).toContain('upcoming-usd-client.html');
     expect(expected).not.toContain('upcoming-usd-coach.html');
     expect(written.map((f) => path.relative(out, f))).toEqual([...expected, 'index.html']);

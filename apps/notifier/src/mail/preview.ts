@@ -112,7 +112,10 @@ const OTHER_SAMPLES: readonly PreviewSample[] = [
   {
     name: 'upcoming-usd',
     description: 'R13 heads-up: the next completed session books 1 more at USD 80.00 (client only)',
-    notification: { kind: 'autobook-upcoming', event: aSessionAutobookUpcoming({ ...pair, eventId: 'upcoming:client-sam:coach-dana:3', sequence: 3, client: SAM, coach: DANA }) },
+    notification: {
+      kind: 'autobook-upcoming',
+      event: aSessionAutobookUpcoming({ ...pair, eventId: 'upcoming:client-sam:coach-dana:3', sequence: 3, client: SAM, coach: DANA }),
+    },
   },
   {
     name: 'voided-eur',
@@ -136,7 +139,13 @@ const OTHER_SAMPLES: readonly PreviewSample[] = [
     description: 'R16: the payment of USD 80.00 for automatic booking no. 3 failed, "card declined"',
     notification: {
       kind: 'payment-failed',
-      event: aPaymentFailed({ ...pair, eventId: 'evt-payment-failed-3', autobookEventId: PAID_AUTOBOOK.eventId, occurredAt: '2026-11-24T18:35:00Z', reason: 'Your card was declined.' }),
+      event: aPaymentFailed({
+        ...pair,
+        eventId: 'evt-payment-failed-3',
+        autobookEventId: PAID_AUTOBOOK.eventId,
+        occurredAt: '2026-11-24T18:35:00Z',
+        reason: 'Your card was declined.',
+      }),
       autobook: PAID_AUTOBOOK,
     },
   },
@@ -145,7 +154,13 @@ const OTHER_SAMPLES: readonly PreviewSample[] = [
     description: 'R16: the payment of BHD 8.000 failed, the provider said nothing',
     notification: {
       kind: 'payment-failed',
-      event: aPaymentFailed({ clientId: 'client-layla', coachId: 'coach-omar', eventId: 'evt-payment-failed-bh', autobookEventId: 'autobook:client-layla:coach-omar:1', reason: undefined }),
+      event: aPaymentFailed({
+        clientId: 'client-layla',
+        coachId: 'coach-omar',
+        eventId: 'evt-payment-failed-bh',
+        autobookEventId: 'autobook:client-layla:coach-omar:1',
+        reason: undefined,
+      }),
       autobook: SAMPLE_EVENTS.find((s) => s.name === 'bhd-enrollment')!.event,
     },
   },
@@ -159,7 +174,11 @@ const OTHER_SAMPLES: readonly PreviewSample[] = [
     description: 'R15 void with names and a session id that try to break out',
     notification: {
       kind: 'autobook-voided',
-      event: aSessionAutobookVoided({ reason: { type: 'completion-reverted', sessionId: '<i>s1</i>\r\nX-Evil: 1', eventId: 'r1' }, client: HOSTILE_CLIENT, coach: HOSTILE_COACH }),
+      event: aSessionAutobookVoided({
+        reason: { type: 'completion-reverted', sessionId: '<i>s1</i>\r\nX-Evil: 1', eventId: 'r1' },
+        client: HOSTILE_CLIENT,
+        coach: HOSTILE_COACH,
+      }),
     },
   },
   {
@@ -191,7 +210,10 @@ export function writePreviews(outDir: string, renderer: EmailRenderer = new Emai
     const items: string[] = [];
     for (const { recipient: audience, email } of renderer.renderAll(sample.notification, links)) {
       const stem = `${sample.name}-${audience}`;
-      for (const [ext, body] of [['html', email.html], ['txt', email.text]] as const) {
+      for (const [ext, body] of [
+        ['html', email.html],
+        ['txt', email.text],
+      ] as const) {
         const file = path.join(outDir, `${stem}.${ext}`);
         fs.writeFileSync(file, body, 'utf8');
         written.push(file);

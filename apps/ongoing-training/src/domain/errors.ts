@@ -71,8 +71,6 @@ export class PairMismatchError extends Error {
   override readonly name = 'PairMismatchError';
 
   constructor(state: { clientId: string; coachId: string }, input: { clientId: string; coachId: string }) {
-    super(
-      `state of pair ${state.clientId}/${state.coachId} given with an input of pair ${input.clientId}/${input.coachId}`,
-    );
+    super(`state of pair ${state.clientId}/${state.coachId} given with an input of pair ${input.clientId}/${input.coachId}`);
   }
 }

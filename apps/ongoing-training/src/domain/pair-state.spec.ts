@@ -74,10 +74,7 @@ describe('pair state', () => {
   });
 
   it('gives the payload of its latest autobook again, the same as the one published (R10)', () => {
-    const played = play([
-      booked({ packageId: 'p1', sessionCount: 1, ongoingTraining: true }),
-      completed({ sessionId: 's1' }),
-    ]);
+    const played = play([booked({ packageId: 'p1', sessionCount: 1, ongoingTraining: true }), completed({ sessionId: 's1' })]);
     const published = lastDecision(played).autobooked;
     expect(published).not.toBeNull();
     expect(autobookedEvent(played.state, played.state.lastAutobook!)).toEqual(published);

@@ -128,10 +128,7 @@ export function autoRenewalOffered(state: PairState): boolean {
 }
 
 /** The `session.autobooked` payload of an autobook: the same on every call, for the outbox to republish. */
-export function autobookedEvent(
-  pair: Pick<PairState, 'clientId' | 'coachId'>,
-  autobook: AutobookRecord,
-): SessionAutobooked {
+export function autobookedEvent(pair: Pick<PairState, 'clientId' | 'coachId'>, autobook: AutobookRecord): SessionAutobooked {
   return {
     eventId: autobook.eventId,
     occurredAt: autobook.occurredAt,

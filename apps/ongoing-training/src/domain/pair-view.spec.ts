@@ -34,10 +34,7 @@ describe('pair view (GET /v1/clients/{clientId}/ongoing-training)', () => {
   });
 
   it('shows the rate of the last package and the sessions on deck', () => {
-    const { state } = play([
-      booked({ packageId: 'p1', sessionCount: 3, price: usd(25000), ongoingTraining: true }),
-      completed({ sessionId: 's1' }),
-    ]);
+    const { state } = play([booked({ packageId: 'p1', sessionCount: 3, price: usd(25000), ongoingTraining: true }), completed({ sessionId: 's1' })]);
     expect(toPairView(state)).toEqual({
       coachId: 'coach-1',
       enrolled: true,

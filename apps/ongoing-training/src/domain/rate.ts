@@ -21,10 +21,7 @@ export function rateOf(price: Money, sessionCount: number): Money {
 }
 
 /** R4 order: the later `occurredAt` (as an instant) wins; on the same instant, the greater `packageId`. */
-export function isLaterPackage(
-  a: Pick<PackageRecord, 'occurredAt' | 'packageId'>,
-  b: Pick<PackageRecord, 'occurredAt' | 'packageId'>,
-): boolean {
+export function isLaterPackage(a: Pick<PackageRecord, 'occurredAt' | 'packageId'>, b: Pick<PackageRecord, 'occurredAt' | 'packageId'>): boolean {
   const byTime = compareInstants(a.occurredAt, b.occurredAt);
   if (byTime !== 0) return byTime > 0;
   // Plain code-unit comparison: locale-independent, so every instance orders ids alike.
@@ -32,11 +29,6 @@ export function isLaterPackage(
 }
 
 /** R4: the last package whatever order the packages arrived in; null when none is known. */
-export function lastPackageOf<P extends Pick<PackageRecord, 'occurredAt' | 'packageId'>>(
-  packages: readonly P[],
-): P | null {
-  return packages.reduce<P | null>(
-    (last, candidate) => (last === null || isLaterPackage(candidate, last) ? candidate : last),
-    null,
-  );
+export function lastPackageOf<P extends Pick<PackageRecord, 'occurredAt' | 'packageId'>>(packages: readonly P[]): P | null {
+  return packages.reduce<P | null>((last, candidate) => (last === null || isLaterPackage(candidate, last) ? candidate : last), null);
 }

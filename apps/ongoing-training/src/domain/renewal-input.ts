@@ -53,14 +53,7 @@ export interface ResumeInput {
 }
 
 /** Everything that can happen to a pair. */
-export type RenewalInput =
-  | PackageBookedInput
-  | SessionCompletedInput
-  | CompletionRevertedInput
-  | PaymentInput
-  | EnrollmentInput
-  | PauseInput
-  | ResumeInput;
+export type RenewalInput = PackageBookedInput | SessionCompletedInput | CompletionRevertedInput | PaymentInput | EnrollmentInput | PauseInput | ResumeInput;
 
 /** The inputs that come as Kafka events. */
 export type EventInput = PackageBookedInput | SessionCompletedInput | CompletionRevertedInput | PaymentInput;

@@ -71,7 +71,11 @@ describe('R13 heads-up before the first autobook of a package', () => {
     });
     // Nothing is booked yet, and the history says a heads-up went out for sequence 1.
     expect(decision.autobooked).toBeNull();
-    expect(entryOf(decision)).toMatchObject({ outcome: 'no-autobook', reason: 'sessions-on-deck', changes: { headsUp: { sequence: 1, eventId: UPCOMING(1) } } });
+    expect(entryOf(decision)).toMatchObject({
+      outcome: 'no-autobook',
+      reason: 'sessions-on-deck',
+      changes: { headsUp: { sequence: 1, eventId: UPCOMING(1) } },
+    });
     expect(decision.state.headsUpSequence).toBe(1);
   });
 
@@ -378,7 +382,10 @@ describe('R15 a completion undone', () => {
   });
 
   it('treats the same session reverted twice as a duplicate, whatever its eventId (R15, R10)', () => {
-    const played = play([completed({ sessionId: 's1' }), reverted({ sessionId: 's1', eventId: 'r1' }), reverted({ sessionId: 's1', eventId: 'r2' })], enrolledWith(1));
+    const played = play(
+      [completed({ sessionId: 's1' }), reverted({ sessionId: 's1', eventId: 'r1' }), reverted({ sessionId: 's1', eventId: 'r2' })],
+      enrolledWith(1),
+    );
     const [, first, second] = played.decisions;
     expect(first!.voided).not.toBeNull();
     expect(second).toMatchObject({ ignored: 'duplicate', voided: null, entry: null });
@@ -396,10 +403,7 @@ describe('R15 a completion undone', () => {
   });
 
   it('lifts the payment hold of the autobook it voids, and keeps one on deck (R15, R16, R5)', () => {
-    const played = play(
-      [paymentFailed({ autobookEventId: AB(1) }), completed({ sessionId: 's2' }), reverted({ sessionId: 's1' })],
-      withOneAutobook(),
-    );
+    const played = play([paymentFailed({ autobookEventId: AB(1) }), completed({ sessionId: 's2' }), reverted({ sessionId: 's1' })], withOneAutobook());
     const [, held, revert] = played.decisions;
     expect(outcomeOf(held!)).toBe('payment-pending');
     expect(revert!.voided).toMatchObject({ sequence: 1 });
@@ -442,14 +446,21 @@ describe('R16 payment hold', () => {
 
   it('keeps nothing pending when a success arrives before an older failure: the latest occurredAt wins (R16, R11)', () => {
     const played = play(
-      [paymentSucceeded({ autobookEventId: AB(1), occurredAt: T3 }), paymentFailed({ autobookEventId: AB(1), occurredAt: T2 }), completed({ sessionId: 'auto-1' })],
+      [
+        paymentSucceeded({ autobookEventId: AB(1), occurredAt: T3 }),
+        paymentFailed({ autobookEventId: AB(1), occurredAt: T2 }),
+        completed({ sessionId: 'auto-1' }),
+      ],
       withOneAutobook(),
     );
     expect(played.decisions[1]!.ignored).toBe('unchanged');
     expect(toPairView(played.decisions[1]!.state).paymentPending).toEqual([]);
     expect(lastDecision(played).autobooked).toMatchObject({ sequence: 2, trigger: { type: 'session.completed' } });
     // A failure newer than the success holds again.
-    const newer = play([paymentSucceeded({ autobookEventId: AB(1), occurredAt: T2 }), paymentFailed({ autobookEventId: AB(1), occurredAt: T3 })], withOneAutobook());
+    const newer = play(
+      [paymentSucceeded({ autobookEventId: AB(1), occurredAt: T2 }), paymentFailed({ autobookEventId: AB(1), occurredAt: T3 })],
+      withOneAutobook(),
+    );
     expect(toPairView(newer.state).paymentPending).toEqual([AB(1)]);
   });
 

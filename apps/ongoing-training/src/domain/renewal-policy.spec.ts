@@ -98,10 +98,7 @@ describe('renewal policy', () => {
     });
 
     it('leaves the switch as it is when ongoingTraining is absent (R2)', () => {
-      const on = play([
-        booked({ packageId: 'p1', occurredAt: T1, ongoingTraining: true }),
-        booked({ packageId: 'p2', occurredAt: T2 }),
-      ]);
+      const on = play([booked({ packageId: 'p1', occurredAt: T1, ongoingTraining: true }), booked({ packageId: 'p2', occurredAt: T2 })]);
       expect(on.state).toMatchObject({ enrolled: true, enrolledChangedAt: T1 });
       const off = play([booked({ packageId: 'p1', occurredAt: T1 })]);
       expect(off.state).toMatchObject({ enrolled: false, enrolledChangedAt: null });
@@ -292,13 +289,7 @@ describe('renewal policy', () => {
         enrolledWith(5, usd(50000)),
       );
       expect(played.decisions.map((d) => d.autobooked !== null)).toEqual([false, false, false, false, true]);
-      expect(played.decisions.map(outcomeOf)).toEqual([
-        'sessions-on-deck',
-        'sessions-on-deck',
-        'sessions-on-deck',
-        'sessions-on-deck',
-        'autobooked',
-      ]);
+      expect(played.decisions.map(outcomeOf)).toEqual(['sessions-on-deck', 'sessions-on-deck', 'sessions-on-deck', 'sessions-on-deck', 'autobooked']);
       expect(lastDecision(played).autobooked).toMatchObject({ sessionCount: 1, rate: usd(10000) });
       expect(sessionsOnDeck(played.state)).toBe(1);
     });
@@ -367,8 +358,7 @@ describe('renewal policy', () => {
   });
 
   describe('R6 custom package without auto-renewal', () => {
-    const custom = (overrides = {}) =>
-      booked({ packageId: 'p2', occurredAt: T2, sessionCount: 1, autoRenewal: false, ...overrides });
+    const custom = (overrides = {}) => booked({ packageId: 'p2', occurredAt: T2, sessionCount: 1, autoRenewal: false, ...overrides });
 
     it('books nothing while the last package does not offer auto-renewal (R6)', () => {
       const played = play([custom(), completed({ sessionId: 's1' }), completed({ sessionId: 's2' })], enrolledWith(1));
@@ -436,10 +426,7 @@ describe('renewal policy', () => {
     });
 
     it('does not block when the custom package is older than the last one (R4, R6)', () => {
-      const played = play(
-        [custom({ occurredAt: '2026-10-01T10:00:00Z' }), completed({ sessionId: 's1' })],
-        enrolledWith(1),
-      );
+      const played = play([custom({ occurredAt: '2026-10-01T10:00:00Z' }), completed({ sessionId: 's1' })], enrolledWith(1));
       expect(lastDecision(played).entry).toMatchObject({ outcome: 'no-autobook', reason: 'sessions-on-deck' });
       const decision = decide(played.state, completed({ sessionId: 's2' }), at(NOW));
       expect(decision.autobooked).toMatchObject({ ratePackageId: 'p1' });
@@ -555,10 +542,7 @@ describe('renewal policy', () => {
     });
 
     it('comes to the same state when a whole topic is replayed (R10)', () => {
-      const inputs = [
-        booked({ packageId: 'p1', sessionCount: 1, ongoingTraining: true }),
-        completed({ sessionId: 's1' }),
-      ];
+      const inputs = [booked({ packageId: 'p1', sessionCount: 1, ongoingTraining: true }), completed({ sessionId: 's1' })];
       const once = play(inputs);
       const replayed = play(inputs, once.state);
       expect(replayed.state).toBe(once.state);
@@ -577,14 +561,7 @@ describe('renewal policy', () => {
         completed({ sessionId: 's1', eventId: 'e1-other' }),
         completed({ sessionId: 's2' }),
       ]);
-      expect(played.decisions.map(outcomeOf)).toEqual([
-        'sessions-on-deck',
-        'sessions-on-deck',
-        'duplicate',
-        'duplicate',
-        'duplicate',
-        'autobooked',
-      ]);
+      expect(played.decisions.map(outcomeOf)).toEqual(['sessions-on-deck', 'sessions-on-deck', 'duplicate', 'duplicate', 'duplicate', 'autobooked']);
       const entries = storedEntries(played.decisions);
       expect(entries.map((e) => e.input)).toEqual([
         expect.objectContaining({ type: 'package.booked', packageId: 'p1', eventId: 'booked-p1' }),
@@ -616,11 +593,7 @@ describe('renewal policy', () => {
     });
 
     it('waits when switched on while completions are ahead of their package (R11)', () => {
-      const { state } = play([
-        booked({ packageId: 'p1', sessionCount: 1 }),
-        completed({ sessionId: 's1' }),
-        completed({ sessionId: 's2' }),
-      ]);
+      const { state } = play([booked({ packageId: 'p1', sessionCount: 1 }), completed({ sessionId: 's1' }), completed({ sessionId: 's2' })]);
       const decision = decide(state, enrollment(true), at(NOW));
       expect(decision.entry).toMatchObject({ outcome: 'no-autobook', reason: 'waiting-for-package' });
     });
@@ -631,9 +604,7 @@ describe('renewal policy', () => {
         booked({ packageId: 'p1', occurredAt: T1, sessionCount: 3, price: usd(30000), ongoingTraining: true }),
         booked({ packageId: 'p2', occurredAt: T3, sessionCount: 2, price: usd(25000), ongoingTraining: true }),
       ];
-      const completions = ['s1', 's2', 's3', 's4', 's5'].map((sessionId, i) =>
-        completed({ sessionId, occurredAt: `2026-11-0${i + 1}T12:00:00Z` }),
-      );
+      const completions = ['s1', 's2', 's3', 's4', 's5'].map((sessionId, i) => completed({ sessionId, occurredAt: `2026-11-0${i + 1}T12:00:00Z` }));
 
       // A prefix that brings on deck to 0 with a package known would book early, which R11 does not cover.
       function reachesZeroEarly(order: RenewalInput[]): boolean {
@@ -668,10 +639,7 @@ describe('renewal policy', () => {
         ['one session left on deck', 4, 0],
         ['the last completion booking one', 5, 1],
       ])('%s (R11)', (_name, completionCount, autobookCount) => {
-        const inputs: Array<PackageBookedInput | SessionCompletedInput> = [
-          ...packages,
-          ...completions.slice(0, completionCount),
-        ];
+        const inputs: Array<PackageBookedInput | SessionCompletedInput> = [...packages, ...completions.slice(0, completionCount)];
         const inOccurredAtOrder = [...inputs].sort((a, b) => compareInstants(a.event.occurredAt, b.event.occurredAt));
         expect(reachesZeroEarly(inOccurredAtOrder)).toBe(false);
         const expected = outcome(play(inOccurredAtOrder));
@@ -739,11 +707,7 @@ describe('renewal policy', () => {
 
   describe('reason when nothing is booked', () => {
     it('says not-enrolled before anything else, even with a custom package and completions ahead', () => {
-      const played = play([
-        booked({ packageId: 'p1', autoRenewal: false, sessionCount: 1 }),
-        completed({ sessionId: 's1' }),
-        completed({ sessionId: 's2' }),
-      ]);
+      const played = play([booked({ packageId: 'p1', autoRenewal: false, sessionCount: 1 }), completed({ sessionId: 's1' }), completed({ sessionId: 's2' })]);
       expect(lastDecision(played).entry).toMatchObject({ reason: 'not-enrolled' });
     });
 

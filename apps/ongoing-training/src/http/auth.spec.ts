@@ -35,14 +35,17 @@ describe('API tokens (HTTP contract)', () => {
     expect(check(`Bearer ${none}`)).toMatchObject({ ok: false, code: 'INVALID_TOKEN' });
   });
 
-  it.each(['', 'Basic dXNlcjpwYXNz', `Token ${valid}`, `Bearer`, `Bearer ${valid} extra`, `Bearer ${valid.replace(/\./g, '')}`])('refuses the header %j', (header) =>
-    expect(check(header)).toMatchObject({ ok: false, code: 'UNAUTHORIZED' }),
+  it.each(['', 'Basic dXNlcjpwYXNz', `Token ${valid}`, `Bearer`, `Bearer ${valid} extra`, `Bearer ${valid.replace(/\./g, '')}`])(
+    'refuses the header %j',
+    (header) => expect(check(header)).toMatchObject({ ok: false, code: 'UNAUTHORIZED' }),
   );
 
   describe('with AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE set', () => {
     const config = { AUTH_JWT_ISSUER: 'https://auth.coachup.example', AUTH_JWT_AUDIENCE: 'ongoing-training' };
     it('accepts a token of that issuer for that audience', () =>
-      expect(check(`Bearer ${sign({ exp: nowS + 60, iss: config.AUTH_JWT_ISSUER, aud: ['billing', 'ongoing-training'] })}`, config)).toMatchObject({ ok: true }));
+      expect(check(`Bearer ${sign({ exp: nowS + 60, iss: config.AUTH_JWT_ISSUER, aud: ['billing', 'ongoing-training'] })}`, config)).toMatchObject({
+        ok: true,
+      }));
     it.each([
       ['another issuer', { iss: 'https://evil.example', aud: 'ongoing-training' }],
       ['another audience', { iss: config.AUTH_JWT_ISSUER, aud: 'billing' }],

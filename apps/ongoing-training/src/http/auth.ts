@@ -31,5 +31,8 @@ export function assertCanRead(caller: Caller, clientId: string, coachId?: string
 /** Who may flip a switch: the client themself, or ops. Coaches never write. */
 export function assertCanWrite(caller: Caller, clientId: string): void {
   if (caller.role === 'ops' || (caller.role === 'client' && caller.sub === clientId)) return;
-  throw new ForbiddenException({ code: 'FORBIDDEN', message: caller.role === 'coach' ? 'coaches cannot change a client\'s Ongoing Training' : 'this switch is not yours to change' });
+  throw new ForbiddenException({
+    code: 'FORBIDDEN',
+    message: caller.role === 'coach' ? "coaches cannot change a client's Ongoing Training" : 'this switch is not yours to change',
+  });
 }

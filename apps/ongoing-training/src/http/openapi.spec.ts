@@ -93,7 +93,13 @@ describe('OpenAPI document of the HTTP API', () => {
           .filter(([status]) => Number(status) >= 400)
           .map(([status, response]) => [status, response.content['application/json'].schema.allOf[1].properties.code.enum]),
       );
-    const auth = { 401: ['UNAUTHORIZED', 'INVALID_TOKEN', 'TOKEN_EXPIRED'], 403: ['FORBIDDEN'], 429: ['RATE_LIMITED'], 500: ['INTERNAL'], 503: ['UNAVAILABLE'] };
+    const auth = {
+      401: ['UNAUTHORIZED', 'INVALID_TOKEN', 'TOKEN_EXPIRED'],
+      403: ['FORBIDDEN'],
+      429: ['RATE_LIMITED'],
+      500: ['INTERNAL'],
+      503: ['UNAVAILABLE'],
+    };
     expect(codesOf('get', '/v1/clients/{clientId}/ongoing-training')).toEqual({ 400: ['INVALID_PARAMETER'], ...auth });
     expect(codesOf('put', '/v1/clients/{clientId}/ongoing-training/{coachId}')).toEqual({
       400: ['INVALID_BODY', 'INVALID_PARAMETER'],
@@ -109,7 +115,11 @@ describe('OpenAPI document of the HTTP API', () => {
       413: ['INVALID_BODY'],
       ...auth,
     });
-    expect(codesOf('delete', '/v1/clients/{clientId}/ongoing-training/{coachId}/pause')).toEqual({ 400: ['INVALID_PARAMETER'], 409: ['NOT_ENROLLED'], ...auth });
+    expect(codesOf('delete', '/v1/clients/{clientId}/ongoing-training/{coachId}/pause')).toEqual({
+      400: ['INVALID_PARAMETER'],
+      409: ['NOT_ENROLLED'],
+      ...auth,
+    });
   });
 
   it('documents every error code of the API somewhere', () => {

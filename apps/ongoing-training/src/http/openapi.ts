@@ -219,7 +219,10 @@ const COMPONENTS: { id: string; schema: z.ZodType; description: string; fields?:
     id: 'Liveness',
     schema: livenessSchema,
     description: 'The process answers, and its consumer makes progress when it has work.',
-    fields: { status: 'live, or not-live (then the status code is 503: restart the process).', failing: 'What is wrong: consumer-progress when a chunk made no progress for CONSUMER_STALL_MS.' },
+    fields: {
+      status: 'live, or not-live (then the status code is 503: restart the process).',
+      failing: 'What is wrong: consumer-progress when a chunk made no progress for CONSUMER_STALL_MS.',
+    },
   },
   {
     id: 'Readiness',
@@ -279,7 +282,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Nothing is known about this pair.',
   409: 'A rule of Ongoing Training refuses the change.',
   413: 'The body is larger than the API reads (100 KB).',
-  429: 'This subject (the token\'s sub, or the address without a valid token) sent more than its share: RATE_LIMIT_READS_PER_MINUTE reads (GET, default 600) or RATE_LIMIT_WRITES_PER_MINUTE writes (default 30) a minute. Retry-After says when to try again.',
+  429: "This subject (the token's sub, or the address without a valid token) sent more than its share: RATE_LIMIT_READS_PER_MINUTE reads (GET, default 600) or RATE_LIMIT_WRITES_PER_MINUTE writes (default 30) a minute. Retry-After says when to try again.",
   500: 'The service failed; the body says nothing more (the failure is logged).',
   503: 'A dependency (MongoDB, Kafka) is away or another writer came first; try again.',
 };
@@ -418,7 +421,8 @@ export function buildOpenApiDocument(): object {
           operationId: 'resumeOngoingTraining',
           tags: ['ongoing-training'],
           summary: 'Ends the pause now (R14)',
-          description: 'The client themself or ops. The pair is evaluated again at once: with nothing on deck, a session is booked (trigger `resume`) and the answer carries it as `autobooked`. Ending a pair that is not paused changes nothing.',
+          description:
+            'The client themself or ops. The pair is evaluated again at once: with nothing on deck, a session is booked (trigger `resume`) and the answer carries it as `autobooked`. Ending a pair that is not paused changes nothing.',
           parameters: [CLIENT_ID, COACH_ID],
           responses: {
             200: { description: "That coach's entry, and the session booked at once if any.", content: json('EnrollmentResponse') },
@@ -457,7 +461,9 @@ export function buildOpenApiDocument(): object {
           ],
           responses: {
             200: { description: 'The decisions.', content: json('History') },
-            400: errorResponse(400, ['INVALID_PARAMETER'], { INVALID_PARAMETER: 'clientId or coachId is empty or longer than 200 characters, limit is not 1..1000, or before is not a cursor.' }),
+            400: errorResponse(400, ['INVALID_PARAMETER'], {
+              INVALID_PARAMETER: 'clientId or coachId is empty or longer than 200 characters, limit is not 1..1000, or before is not a cursor.',
+            }),
             ...AUTH_ERRORS,
             ...RATE_LIMITED,
             404: errorResponse(404, ['NOT_FOUND'], { NOT_FOUND: 'no input of this pair was ever applied.' }),

@@ -40,7 +40,10 @@ export class RateLimitGuard implements CanActivate {
       if (!(refusal instanceof RateLimiterRes)) throw refusal;
       const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
       context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(seconds));
-      throw new HttpException({ code: 'RATE_LIMITED', message: `too many requests: at most ${limiter.points} a minute; try again in ${seconds} s` }, HttpStatus.TOO_MANY_REQUESTS);
+      throw new HttpException(
+        { code: 'RATE_LIMITED', message: `too many requests: at most ${limiter.points} a minute; try again in ${seconds} s` },
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
     }
   }
 }

@@ -40,7 +40,10 @@ export class TokenVerifier {
       });
     } catch (error) {
       if (error instanceof jwt.TokenExpiredError) return { ok: false, code: 'TOKEN_EXPIRED', message: 'the token has expired' };
-      const message = error instanceof jwt.JsonWebTokenError && /issuer|audience/.test(error.message) ? 'the token was issued for another service (iss or aud)' : 'the token is malformed or badly signed';
+      const message =
+        error instanceof jwt.JsonWebTokenError && /issuer|audience/.test(error.message)
+          ? 'the token was issued for another service (iss or aud)'
+          : 'the token is malformed or badly signed';
       return { ok: false, code: 'INVALID_TOKEN', message };
     }
     if (typeof claims === 'string' || typeof claims.exp !== 'number') return { ok: false, code: 'INVALID_TOKEN', message: 'the token needs an exp claim' };

@@ -14,7 +14,9 @@ export function upcomingEventId(clientId: string, coachId: string, sequence: num
 }
 
 function derivedId(topic: string, clientId: string, coachId: string, sequence: number): string {
-  const hex = createHash('sha256').update(JSON.stringify([topic, clientId, coachId, sequence])).digest('hex');
+  const hex = createHash('sha256')
+    .update(JSON.stringify([topic, clientId, coachId, sequence]))
+    .digest('hex');
   // Shaped as an RFC 9562 UUID version 8 (custom), which downstream services store as a plain id.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

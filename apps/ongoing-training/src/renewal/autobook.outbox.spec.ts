@@ -52,7 +52,10 @@ describe('AutobookOutbox (composed by Nest, pairs in memory)', () => {
   };
 
   it('at start, publishes what a crashed predecessor stored and the broker never acknowledged, and nothing else', async () => {
-    const pairs = storedBefore([anAutobook('left-behind', HOUR), anAutobook('acknowledged', HOUR), anAutobook('too-old', OUTBOX_RECOVERY_MS + HOUR)], ['acknowledged']);
+    const pairs = storedBefore(
+      [anAutobook('left-behind', HOUR), anAutobook('acknowledged', HOUR), anAutobook('too-old', OUTBOX_RECOVERY_MS + HOUR)],
+      ['acknowledged'],
+    );
 
     const { publisher } = await open(pairs);
 
@@ -88,7 +91,10 @@ describe('AutobookOutbox (composed by Nest, pairs in memory)', () => {
     const pairs = storedBefore([], ['acknowledged']);
     const { outbox } = await open(pairs);
 
-    const missing = await outbox.unacknowledged([anAutobook('acknowledged', HOUR), anAutobook('missing', HOUR), anAutobook('too-old', OUTBOX_RECOVERY_MS + HOUR)], new Date());
+    const missing = await outbox.unacknowledged(
+      [anAutobook('acknowledged', HOUR), anAutobook('missing', HOUR), anAutobook('too-old', OUTBOX_RECOVERY_MS + HOUR)],
+      new Date(),
+    );
 
     expect(missing.map((e) => e.payload.eventId)).toEqual(['missing']);
   });

@@ -27,7 +27,6 @@ import {
   publishedAutobookSchema,
 } from './pair.schema.js';
 
-
 /** Another writer took the pair's next change first: read again and re-decide. */
 export class VersionConflictError extends TransientError {
   override name = 'VersionConflictError';
@@ -60,7 +59,10 @@ export interface HistoryPage {
 
 /** The fields of a change that make a pair's state. */
 const FOLD_FIELDS = { _id: 0, pairKey: 1, clientId: 1, coachId: 1, version: 1, entries: 1, snapshot: 1 } as const;
-type FoldDocument = Pick<PairChangeDocument, 'pairKey' | 'clientId' | 'coachId' | 'version' | 'entries' | 'snapshot' | 'autobooked' | 'upcoming' | 'voided' | 'at'>;
+type FoldDocument = Pick<
+  PairChangeDocument,
+  'pairKey' | 'clientId' | 'coachId' | 'version' | 'entries' | 'snapshot' | 'autobooked' | 'upcoming' | 'voided' | 'at'
+>;
 const OUTBOX_READ = { autobooked: 1, upcoming: 1, voided: 1, at: 1 } as const;
 
 const MIGRATION_ID = 'pair_versions-to-pair_changes';
@@ -171,7 +173,9 @@ export class PairRepository implements OnModuleInit {
       .exec();
     const loaded = await this.load([...new Set(docs.map((d) => d.pairKey))]);
     return [...loaded.values()].flatMap((p) =>
-      p && p.state.pausedUntil !== null && Date.parse(p.state.pausedUntil) <= by.getTime() ? [{ clientId: p.state.clientId, coachId: p.state.coachId, until: p.state.pausedUntil }] : [],
+      p && p.state.pausedUntil !== null && Date.parse(p.state.pausedUntil) <= by.getTime()
+        ? [{ clientId: p.state.clientId, coachId: p.state.coachId, until: p.state.pausedUntil }]
+        : [],
     );
   }
 
@@ -230,7 +234,15 @@ export class PairRepository implements OnModuleInit {
     const docs = writes.map((w): PairChangeDocument => {
       const key = pairKey(w.clientId, w.coachId);
       const version = (w.previous?.version ?? 0) + 1;
-      const doc: PairChangeDocument = { _id: pairChangeId(key, version), pairKey: key, clientId: w.clientId, coachId: w.coachId, version, at: now, entries: w.entries };
+      const doc: PairChangeDocument = {
+        _id: pairChangeId(key, version),
+        pairKey: key,
+        clientId: w.clientId,
+        coachId: w.coachId,
+        version,
+        at: now,
+        entries: w.entries,
+      };
       return { ...doc, ...outboxFields(w.outbox) };
     });
     // A pair's entry in its client's list goes in alongside its first change: should the change lose
@@ -268,13 +280,19 @@ export class PairRepository implements OnModuleInit {
   /** Autobooks among these that the broker has acknowledged already. */
   async publishedAmong(eventIds: string[]): Promise<Set<string>> {
     if (eventIds.length === 0) return new Set();
-    const docs = await this.published.find({ _id: { $in: eventIds } }, { _id: 1 }).lean<{ _id: string }[]>().exec();
+    const docs = await this.published
+      .find({ _id: { $in: eventIds } }, { _id: 1 })
+      .lean<{ _id: string }[]>()
+      .exec();
     return new Set(docs.map((d) => d._id));
   }
 
   /** Autobooks the broker acknowledged since `since`: one query, for the outbox pass at start. */
   async publishedSince(since: Date): Promise<Set<string>> {
-    const docs = await this.published.find({ at: { $gte: since } }, { _id: 1 }).lean<{ _id: string }[]>().exec();
+    const docs = await this.published
+      .find({ at: { $gte: since } }, { _id: 1 })
+      .lean<{ _id: string }[]>()
+      .exec();
     return new Set(docs.map((d) => d._id));
   }
 
@@ -291,7 +309,10 @@ export class PairRepository implements OnModuleInit {
     await this.restoring;
     const restored = this.restoredOutbox;
     if (restored && restored.since <= since) return restored.events.filter((e) => Date.parse(e.payload.occurredAt) >= since.getTime() - RECENT_SLACK_MS);
-    const docs = await this.changes.find({ at: { $gte: since } }, { _id: 0, ...OUTBOX_READ }).lean<FoldDocument[]>().exec();
+    const docs = await this.changes
+      .find({ at: { $gte: since } }, { _id: 0, ...OUTBOX_READ })
+      .lean<FoldDocument[]>()
+      .exec();
     return docs.flatMap((d) => outboxOf(d));
   }
 
@@ -348,7 +369,11 @@ export class PairRepository implements OnModuleInit {
     // One read of the history serves the outbox's pass too: the autobooks of recent changes are kept.
     const since = new Date(Date.now() - RECENT_MS);
     const recent: OutboxEvent[] = [];
-    const cursor = this.changes.find({}, { ...FOLD_FIELDS, ...OUTBOX_READ }).lean<FoldDocument>().batchSize(2000).cursor();
+    const cursor = this.changes
+      .find({}, { ...FOLD_FIELDS, ...OUTBOX_READ })
+      .lean<FoldDocument>()
+      .batchSize(2000)
+      .cursor();
     for await (const doc of cursor) {
       if (doc.at >= since) recent.push(...outboxOf(doc));
       if (this.cache.has(doc.pairKey)) continue; // written by this process meanwhile: newer than what is read here
@@ -362,7 +387,13 @@ export class PairRepository implements OnModuleInit {
     await cursor.close();
     if (complete) this.restoredOutbox = { since, events: recent };
     if (complete) for (const stored of folding.pairs()) if (!this.cache.has(stored.key)) this.cache.set(stored);
-    this.logger.log({ message: complete ? 'pairs restored' : 'pairs not restored: more than PAIR_CACHE_MB holds; read by key when needed', pairs: this.cache.size, bytes: this.cache.bytes, changes, ms: Date.now() - started });
+    this.logger.log({
+      message: complete ? 'pairs restored' : 'pairs not restored: more than PAIR_CACHE_MB holds; read by key when needed',
+      pairs: this.cache.size,
+      bytes: this.cache.bytes,
+      changes,
+      ms: Date.now() - started,
+    });
   }
 
   /** Each pair's whole history, folded (FerretDB scans for this query; MongoDB walks the index). */

@@ -44,8 +44,15 @@ export class RenewalEventsController {
     return this.apply(chunk, (event) => ({ type: 'payment.succeeded', event }));
   }
 
-  private async apply<E extends { eventId: string; clientId: string; coachId: string }>({ items }: { items: readonly InboundItem<E>[] }, toInput: (event: E) => RenewalInput): Promise<void> {
-    await this.renewals.apply(items.map((item) => toInput(item.payload)), { mustPublish: true, unknownAsNew: true });
-    for (const { payload, meta } of items) this.logger.debug({ message: 'applied', ...meta, eventId: payload.eventId, clientId: payload.clientId, coachId: payload.coachId });
+  private async apply<E extends { eventId: string; clientId: string; coachId: string }>(
+    { items }: { items: readonly InboundItem<E>[] },
+    toInput: (event: E) => RenewalInput,
+  ): Promise<void> {
+    await this.renewals.apply(
+      items.map((item) => toInput(item.payload)),
+      { mustPublish: true, unknownAsNew: true },
+    );
+    for (const { payload, meta } of items)
+      this.logger.debug({ message: 'applied', ...meta, eventId: payload.eventId, clientId: payload.clientId, coachId: payload.coachId });
   }
 }

@@ -1,7 +1,19 @@
 import { SessionAutobooked, TOPICS } from '#contracts';
 import { PermanentError } from '#platform';
 import { Injectable, Logger } from '@nestjs/common';
-import { Decision, HistoryEntry, PairState, PairView, RenewalInput, UnknownAutobookError, decide, emptyPair, isEventInput, pairOf, toPairView } from '../domain/index.js';
+import {
+  Decision,
+  HistoryEntry,
+  PairState,
+  PairView,
+  RenewalInput,
+  UnknownAutobookError,
+  decide,
+  emptyPair,
+  isEventInput,
+  pairOf,
+  toPairView,
+} from '../domain/index.js';
 import { RenewalMetrics } from '../observability/renewal.metrics.js';
 import { autobookEventId, upcomingEventId } from './autobook-id.js';
 import { AutobookOutbox } from './autobook.outbox.js';
@@ -130,7 +142,11 @@ export class RenewalService {
     return { view: toPairView(result.stored.state), autobooked: autobooked ? (autobooked.payload as SessionAutobooked) : null };
   }
 
-  private decideAll(stored: StoredPair | null, inputs: RenewalInput[], now: Date): { write: ChangeWrite; decisions: { input: RenewalInput; decision: Decision }[] } {
+  private decideAll(
+    stored: StoredPair | null,
+    inputs: RenewalInput[],
+    now: Date,
+  ): { write: ChangeWrite; decisions: { input: RenewalInput; decision: Decision }[] } {
     const { clientId, coachId } = pairOf(inputs[0]);
     let state: PairState = stored?.state ?? emptyPair(clientId, coachId);
     const entries: HistoryEntry[] = [];
@@ -162,7 +178,12 @@ export class RenewalService {
       this.metrics.inputsApplied.inc({ input: input.type, outcome });
       if (decision.ignored !== 'duplicate') continue;
       duplicates++;
-      this.logger.debug?.({ message: 'duplicate ignored (R10)', input: input.type, ...pairOf(input), ...('event' in input ? { eventId: input.event.eventId } : {}) });
+      this.logger.debug?.({
+        message: 'duplicate ignored (R10)',
+        input: input.type,
+        ...pairOf(input),
+        ...('event' in input ? { eventId: input.event.eventId } : {}),
+      });
     }
     // Stored nowhere (R10): counted, and logged once per pair and chunk (each at debug level).
     if (duplicates > 0) this.logger.log({ message: 'duplicates ignored (R10)', count: duplicates, ...pairOf(decisions[0].input) });
@@ -175,7 +196,13 @@ export class RenewalService {
       if (decision.upcoming) this.metrics.headsUps.inc();
       if (decision.voided) {
         this.metrics.voids.inc();
-        this.logger.log({ message: 'autobook voided', clientId: decision.voided.clientId, coachId: decision.voided.coachId, sequence: decision.voided.sequence, eventId: decision.voided.eventId });
+        this.logger.log({
+          message: 'autobook voided',
+          clientId: decision.voided.clientId,
+          coachId: decision.voided.coachId,
+          sequence: decision.voided.sequence,
+          eventId: decision.voided.eventId,
+        });
       }
       const payment = decision.entry?.changes.payment;
       if (payment) this.metrics.payments.inc({ status: payment.status });

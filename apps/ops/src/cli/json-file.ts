@@ -101,7 +101,8 @@ function splitArray(content: string, open: number, file: string): FileEvent[] {
         } else if (c === ',' && depth === 0) break;
       }
       const text = content.slice(start, i).trim();
-      if (i >= content.length) throw new CliError(`${file}: the JSON array opened on line ${openLine} is not closed (last element starts on line ${startLine})`, 2);
+      if (i >= content.length)
+        throw new CliError(`${file}: the JSON array opened on line ${openLine} is not closed (last element starts on line ${startLine})`, 2);
       items.push({ line: startLine, text, ...(text === '' ? { error: 'bad JSON: empty element (two commas in a row?)' } : parse(text)) });
       const sep = content[i];
       i++;

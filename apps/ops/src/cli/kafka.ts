@@ -7,7 +7,10 @@ import { CliError } from './cli-errors.js';
 
 export function brokerList(value: string | undefined): string[] {
   const raw = value || process.env.KAFKA_BROKERS || '127.0.0.1:9092';
-  const brokers = raw.split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = raw
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   for (const b of brokers) {
     if (!/^[^\s:]+:\d{1,5}$/.test(b)) throw new CliError(`"${b}" is not a Kafka broker address (host:port), from --brokers or KAFKA_BROKERS`, 2);
   }
@@ -36,7 +39,12 @@ export function kafkaError(error: unknown, brokers: string[], doing: string): Cl
     const last = chain[chain.length - 1];
     return new CliError(`cannot reach the Kafka broker(s) ${brokers.join(',')} (--brokers or KAFKA_BROKERS) while ${doing}: ${last.message}`);
   }
-  return new CliError(`Kafka failed while ${doing}: ${chain.map((e) => e.message).filter(Boolean).join(': ')}`);
+  return new CliError(
+    `Kafka failed while ${doing}: ${chain
+      .map((e) => e.message)
+      .filter(Boolean)
+      .join(': ')}`,
+  );
 }
 
 /** Levenshtein distance (typos in topic names). */

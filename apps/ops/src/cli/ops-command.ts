@@ -68,7 +68,10 @@ export abstract class OpsCommand<Options extends object = object> extends Comman
     const name = this.command.name();
     const wanted = this.positionals;
     if (params.length < wanted.length) {
-      const missing = wanted.slice(params.length).map((p) => `<${p}>`).join(' ');
+      const missing = wanted
+        .slice(params.length)
+        .map((p) => `<${p}>`)
+        .join(' ');
       throw new UsageError(`${name}: missing ${missing} (npm run ops -- ${name} --help)`);
     }
     if (params.length > wanted.length) throw new UsageError(`${name}: unexpected argument "${params[wanted.length]}" (npm run ops -- ${name} --help)`);

@@ -63,14 +63,22 @@ function describeChanges(changes: PairChanges): string {
   const parts: string[] = [];
   if (changes.enrolled) parts.push(`switch ${onOff(changes.enrolled.from)} -> ${onOff(changes.enrolled.to)}`);
   if (changes.checkoutSwitchIgnored) {
-    parts.push(`checkout asked for switch ${onOff(changes.checkoutSwitchIgnored.requested)}, ignored: a newer choice was made at ${time(changes.checkoutSwitchIgnored.enrolledChangedAt)}`);
+    parts.push(
+      `checkout asked for switch ${onOff(changes.checkoutSwitchIgnored.requested)}, ignored: a newer choice was made at ${time(changes.checkoutSwitchIgnored.enrolledChangedAt)}`,
+    );
   }
-  if (changes.rate) parts.push(`rate ${changes.rate.from ? money(changes.rate.from.rate) : 'none'} -> ${money(changes.rate.to.rate)} (package ${changes.rate.to.packageId})`);
+  if (changes.rate)
+    parts.push(`rate ${changes.rate.from ? money(changes.rate.from.rate) : 'none'} -> ${money(changes.rate.to.rate)} (package ${changes.rate.to.packageId})`);
   // (A first package "turns on" the offer from nothing: not worth a word.)
   if (changes.autoRenewalOffered && !(changes.rate && changes.rate.from === null)) {
     parts.push(changes.autoRenewalOffered.to ? 'auto-renewal offered again' : 'auto-renewal no longer offered');
   }
-  if (changes.completionReverted) parts.push(changes.completionReverted.pending ? `completion of ${changes.completionReverted.sessionId} undone before it arrived` : `session ${changes.completionReverted.sessionId} no longer completed`);
+  if (changes.completionReverted)
+    parts.push(
+      changes.completionReverted.pending
+        ? `completion of ${changes.completionReverted.sessionId} undone before it arrived`
+        : `session ${changes.completionReverted.sessionId} no longer completed`,
+    );
   if (changes.voided) parts.push(`autobook #${changes.voided.sequence} voided (${money(changes.voided.rate)} to refund), session.autobook.voided published`);
   if (changes.payment) parts.push(`payment of autobook #${changes.payment.sequence} ${changes.payment.status}`);
   if (changes.pausedUntil) parts.push(changes.pausedUntil.to ? `paused until ${time(changes.pausedUntil.to)}` : 'pause ended');

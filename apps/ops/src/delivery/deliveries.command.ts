@@ -36,7 +36,13 @@ interface DeliveriesOptions extends LedgerOptions {
 @Command({ name: 'deliveries' })
 export class DeliveriesCommand extends OpsCommand<DeliveriesOptions> {
   readonly help = HELP;
-  protected override readonly options = [{ flags: '--status <status>', default: 'failed' }, '--event <eventId>', { flags: '--limit <n>', default: '50' }, '--mongodb-uri <uri>', '--json'];
+  protected override readonly options = [
+    { flags: '--status <status>', default: 'failed' },
+    '--event <eventId>',
+    { flags: '--limit <n>', default: '50' },
+    '--mongodb-uri <uri>',
+    '--json',
+  ];
 
   protected async execute(_: string[], options: DeliveriesOptions): Promise<void> {
     if (!STATUSES.includes(options.status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}, got "${options.status}"`);
@@ -44,7 +50,9 @@ export class DeliveriesCommand extends OpsCommand<DeliveriesOptions> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new UsageError(`--limit must be a whole number from 1 to 10000, got "${options.limit}"`);
     const config = notifierConfig(options);
     const found = await withContext(LedgerModule.forRoot(config), config.MONGODB_URI, (context) =>
-      context.get(DeliveryRepository).list({ status: options.status === 'all' ? undefined : (options.status as DeliveryStatus), eventId: options.event }, limit),
+      context
+        .get(DeliveryRepository)
+        .list({ status: options.status === 'all' ? undefined : (options.status as DeliveryStatus), eventId: options.event }, limit),
     );
     if (options.json) {
       process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);

@@ -76,7 +76,9 @@ export class ResendCommand extends OpsCommand<ResendOptions> {
         return;
       }
       if (delivery.status === 'sending') {
-        throw new CliError(`not touched: the email is being sent right now by ${delivery.claimedBy ?? 'a notifier'} (claim until ${time(delivery.claimedUntil!)}); check again later`);
+        throw new CliError(
+          `not touched: the email is being sent right now by ${delivery.claimedBy ?? 'a notifier'} (claim until ${time(delivery.claimedUntil!)}); check again later`,
+        );
       }
       if (options.dryRun) {
         process.stdout.write(`dry run: would send the ${recipient} email of event ${eventId} to ${delivery.address} over ${smtp}\n`);
@@ -92,7 +94,9 @@ export class ResendCommand extends OpsCommand<ResendOptions> {
       }
       const after = await ledger.find(eventId, recipient, kind);
       if (outcome === 'sent') {
-        process.stdout.write(`sent: the ${recipient} email of event ${eventId} went to ${delivery.address} over ${smtp} (Message-ID ${after?.messageId}); ledger: ${after?.status}\n`);
+        process.stdout.write(
+          `sent: the ${recipient} email of event ${eventId} went to ${delivery.address} over ${smtp} (Message-ID ${after?.messageId}); ledger: ${after?.status}\n`,
+        );
         return;
       }
       if (outcome === 'already-sent') {

@@ -70,7 +70,13 @@ function keyOf(value: unknown, field: string): string | undefined {
 @Command({ name: 'produce' })
 export class ProduceCommand extends OpsCommand<ProduceOptions> {
   readonly help = HELP;
-  protected override readonly options = [{ flags: '--key-field <name>', default: 'clientId' }, '--contract <name>', '--allow-invalid', '--dry-run', BROKERS_OPTION];
+  protected override readonly options = [
+    { flags: '--key-field <name>', default: 'clientId' },
+    '--contract <name>',
+    '--allow-invalid',
+    '--dry-run',
+    BROKERS_OPTION,
+  ];
   protected override readonly positionals = ['topic', 'file'];
 
   protected async execute([topic, file]: string[], options: ProduceOptions): Promise<void> {
@@ -113,7 +119,9 @@ export class ProduceCommand extends OpsCommand<ProduceOptions> {
       );
     }
     if (problems.length) {
-      process.stderr.write(`ops: producing ${problems.length} invalid event(s) as they are (--allow-invalid): lines ${problems.map((p) => p.line).join(', ')}\n`);
+      process.stderr.write(
+        `ops: producing ${problems.length} invalid event(s) as they are (--allow-invalid): lines ${problems.map((p) => p.line).join(', ')}\n`,
+      );
     }
     if (options.dryRun) {
       process.stdout.write(`dry run: ${what} checked against ${checkedAgainst}; would produce ${messages.length} message(s) to ${topic}\n`);
@@ -139,14 +147,20 @@ export class ProduceCommand extends OpsCommand<ProduceOptions> {
         try {
           metadata = await producer.send({ topic, acks: -1, messages: batch.map((m) => ({ key: m.key, value: m.value })) });
         } catch (error) {
-          throw kafkaError(error, brokers, `producing lines ${batch[0].line}..${batch[batch.length - 1].line} to ${topic} (${i} of ${messages.length} produced before)`);
+          throw kafkaError(
+            error,
+            brokers,
+            `producing lines ${batch[0].line}..${batch[batch.length - 1].line} to ${topic} (${i} of ${messages.length} produced before)`,
+          );
         }
         for (const m of metadata) partitionsUsed.add(m.partition);
         progress.tick(batch.length);
       }
       const partitions = [...partitionsUsed].sort((a, b) => a - b).join(', ');
       progress.finish();
-      process.stdout.write(`produced ${messages.length} message${messages.length === 1 ? '' : 's'} to ${topic} (partitions ${partitions}), ${what}, checked against ${checkedAgainst}\n`);
+      process.stdout.write(
+        `produced ${messages.length} message${messages.length === 1 ? '' : 's'} to ${topic} (partitions ${partitions}), ${what}, checked against ${checkedAgainst}\n`,
+      );
     } finally {
       await producer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);

@@ -92,7 +92,15 @@ async function offsetsAt(admin: Admin, topic: string, time: number, high: Map<nu
 @Command({ name: 'replay' })
 export class ReplayCommand extends OpsCommand<ReplayOptions> {
   readonly help = HELP;
-  protected override readonly options = ['--from <offset|time>', '--to <offset|time>', '--partition <n>', '--to-topic <topic>', '--keep-dlq-headers', '--dry-run', BROKERS_OPTION];
+  protected override readonly options = [
+    '--from <offset|time>',
+    '--to <offset|time>',
+    '--partition <n>',
+    '--to-topic <topic>',
+    '--keep-dlq-headers',
+    '--dry-run',
+    BROKERS_OPTION,
+  ];
   protected override readonly positionals = ['topic'];
 
   protected async execute([topic]: string[], options: ReplayOptions): Promise<void> {
@@ -149,20 +157,27 @@ export class ReplayCommand extends OpsCommand<ReplayOptions> {
       }
       const plan = [...ranges].map(([p, r]) => `partition ${p}: offsets ${r.start}..${r.end}`).join('; ');
       if (options.dryRun) {
-        process.stdout.write(`dry run: would copy up to ${total} message(s) of ${topic} (${plan}) to ${target}${stripDlq ? ', without the dlq-* headers' : ''}\n`);
+        process.stdout.write(
+          `dry run: would copy up to ${total} message(s) of ${topic} (${plan}) to ${target}${stripDlq ? ', without the dlq-* headers' : ''}\n`,
+        );
         return;
       }
       process.stderr.write(`ops: copying ${topic} (${plan}) to ${target}${stripDlq ? ', without the dlq-* headers' : ''}\n`);
       const { copied, letters, gaps, truncated } = await copy(kafka, { topic, target, ranges, total, stripDlq, fromDlq, brokers });
       // A truncated letter holds only the start of its value: the original is read from its source offset.
       for (const t of truncated) {
-        process.stderr.write(`ops: ${topic}/${t.partition}/${t.offset} not copied: its value was cut to fit the DLQ (dlq-truncated); the original is at ${t.source}\n`);
+        process.stderr.write(
+          `ops: ${topic}/${t.partition}/${t.offset} not copied: its value was cut to fit the DLQ (dlq-truncated); the original is at ${t.source}\n`,
+        );
       }
       for (const letter of letters.slice(0, 20)) {
         process.stdout.write(`  ${topic}/${letter.partition}/${letter.offset} key ${letter.key ?? '(none)'}: was dead-lettered because ${letter.reason}\n`);
       }
       if (letters.length > 20) process.stdout.write(`  ... and ${letters.length - 20} more\n`);
-      for (const gap of gaps) process.stderr.write(`ops: partition ${gap.partition}: no message after offset ${gap.next - 1} up to ${gap.end} (compacted away or transaction markers)\n`);
+      for (const gap of gaps)
+        process.stderr.write(
+          `ops: partition ${gap.partition}: no message after offset ${gap.next - 1} up to ${gap.end} (compacted away or transaction markers)\n`,
+        );
       process.stdout.write(`replayed ${copied} message${copied === 1 ? '' : 's'} from ${topic} (${plan}) to ${target}\n`);
     } finally {
       await admin.disconnect().catch(() => undefined);
@@ -211,7 +226,11 @@ async function copy(kafka: Kafka, { topic, target, ranges, total, stripDlq, from
         const whole = messages.filter((m) => {
           if (!fromDlq || m.headers?.['dlq-truncated']?.toString() !== 'true') return true;
           const h = (name: string) => m.headers?.[name]?.toString() ?? '?';
-          truncated.push({ partition: batch.partition, offset: m.offset, source: `${h('dlq-source-topic')}/${h('dlq-source-partition')}/${h('dlq-source-offset')}` });
+          truncated.push({
+            partition: batch.partition,
+            offset: m.offset,
+            source: `${h('dlq-source-topic')}/${h('dlq-source-partition')}/${h('dlq-source-offset')}`,
+          });
           return false;
         });
         const out = whole.map((m) => {
@@ -221,7 +240,13 @@ async function copy(kafka: Kafka, { topic, target, ranges, total, stripDlq, from
             headers[name] = value;
           }
           headers['ops-replayed-from'] = `${topic}/${batch.partition}/${m.offset}`;
-          if (fromDlq) letters.push({ partition: batch.partition, offset: m.offset, key: m.key?.toString(), reason: m.headers?.['dlq-reason']?.toString() ?? '(no dlq-reason header)' });
+          if (fromDlq)
+            letters.push({
+              partition: batch.partition,
+              offset: m.offset,
+              key: m.key?.toString(),
+              reason: m.headers?.['dlq-reason']?.toString() ?? '(no dlq-reason header)',
+            });
           return { key: m.key, value: m.value, headers };
         });
         try {

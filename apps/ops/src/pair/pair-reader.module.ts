@@ -15,7 +15,10 @@ export class PairReaderModule {
       module: PairReaderModule,
       imports: [MongoModule.forRoot({ uri })],
       providers: [
-        requireCollection(PAIR_CHANGES_COLLECTION, `database ${redact(uri)} has no "${PAIR_CHANGES_COLLECTION}" collection: is it the ongoing-training service's database?`),
+        requireCollection(
+          PAIR_CHANGES_COLLECTION,
+          `database ${redact(uri)} has no "${PAIR_CHANGES_COLLECTION}" collection: is it the ongoing-training service's database?`,
+        ),
         { provide: PAIR_CACHE_BYTES, useValue: 0 },
         PairRepository,
       ],

@@ -60,7 +60,10 @@ async function fromApi(options: PairOptions, clientId: string, coachId: string, 
   const get = async <T>(path: string): Promise<T> => {
     let response: Response;
     try {
-      response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(15000) });
+      response = await fetch(`${base}${path}`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(15000),
+      });
     } catch (error) {
       const { cause, message } = error as Error & { cause?: { code?: string; message?: string } };
       throw new CliError(`cannot reach ongoing-training at ${base} (--url or ONGOING_TRAINING_URL): ${cause?.code ?? cause?.message ?? message}`);
@@ -76,7 +79,9 @@ async function fromApi(options: PairOptions, clientId: string, coachId: string, 
     const said = `${response.status} ${body?.code ?? ''}${body?.message ? `: ${body.message}` : ''}`.trim();
     if (response.status === 404 && body?.code === 'NOT_FOUND') throw new CliError(`nothing is known about client ${clientId} with coach ${coachId} (${said})`);
     if (response.status === 401) {
-      throw new CliError(`the service refused the token (${said}): is AUTH_JWT_SECRET the service's own secret${options.token ? ', or is the --token still valid' : ''}?`);
+      throw new CliError(
+        `the service refused the token (${said}): is AUTH_JWT_SECRET the service's own secret${options.token ? ', or is the --token still valid' : ''}?`,
+      );
     }
     throw new CliError(`GET ${base}${path} answered ${said}`);
   };

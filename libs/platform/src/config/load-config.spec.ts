@@ -37,7 +37,13 @@ describe('configuration errors name the variable and never print a secret', () =
     ['OTHER', 'https://host/x?token=pw&a=1'],
   ])('%s=%s never shows pw', (name, value) => expect(printableValue(name, value)).not.toContain('pw'));
 
-  it.each([['24h', 86400], ['90s', 90], ['15m', 900], ['7d', 604800], ['3600', 3600]])('reads the duration %s as %i s', (value, seconds) => {
+  it.each([
+    ['24h', 86400],
+    ['90s', 90],
+    ['15m', 900],
+    ['7d', 604800],
+    ['3600', 3600],
+  ])('reads the duration %s as %i s', (value, seconds) => {
     expect(loadConfig(schema, { AUTH_JWT_SECRET: 's'.repeat(32), AUTH_JWT_MAX_TTL: value }).AUTH_JWT_MAX_TTL).toBe(seconds);
   });
 

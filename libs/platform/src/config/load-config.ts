@@ -20,9 +20,7 @@ export function printableValue(name: string, raw: string): string {
   // Credentials can sit before any '@' of a URL-ish value, and in its query (?password=, &authSource...).
   // A URL variable's userinfo is hidden even when the URL is malformed (`smtp:/user:pass@host`).
   const masked = /_UR[LI]$/.test(name) && raw.includes('@') ? raw.replace(/^([a-z][a-z0-9+.-]*:\/*)?.*@/i, '$1***@') : raw;
-  const shown = masked
-    .replace(/(\/\/)[^/?#]*@/g, '$1***@')
-    .replace(/([?&;](?:password|pass|pwd|secret|token|key)[^=&;]*=)[^&;]*/gi, '$1***');
+  const shown = masked.replace(/(\/\/)[^/?#]*@/g, '$1***@').replace(/([?&;](?:password|pass|pwd|secret|token|key)[^=&;]*=)[^&;]*/gi, '$1***');
   return JSON.stringify(shown.length > 100 ? `${shown.slice(0, 100)}...` : shown);
 }
 
@@ -45,13 +43,9 @@ const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 
 export const env = {
   string: (fallback?: string) =>
-    fallback === undefined
-      ? z.preprocess(unsetIfEmpty, z.string().min(1))
-      : z.preprocess(unsetIfEmpty, z.string().min(1).default(fallback)),
-  port: (fallback: number) =>
-    z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(fallback)),
-  int: (fallback: number, min: number, max: number) =>
-    z.preprocess(unsetIfEmpty, z.coerce.number().int().min(min).max(max).default(fallback)),
+    fallback === undefined ? z.preprocess(unsetIfEmpty, z.string().min(1)) : z.preprocess(unsetIfEmpty, z.string().min(1).default(fallback)),
+  port: (fallback: number) => z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(fallback)),
+  int: (fallback: number, min: number, max: number) => z.preprocess(unsetIfEmpty, z.coerce.number().int().min(min).max(max).default(fallback)),
   bool: (fallback: boolean) =>
     z.preprocess(
       unsetIfEmpty,
@@ -67,15 +61,23 @@ export const env = {
       z
         .string()
         .default(fallback)
-        .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+        .transform((v) =>
+          v
+            .split(',')
+            .map((b) => b.trim())
+            .filter(Boolean),
+        )
         .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1)),
     ),
   mongoUri: (fallback: string) =>
     z.preprocess(
       unsetIfEmpty,
-      z.string().default(fallback).refine((v) => /^mongodb(\+srv)?:\/\/.+\/[^/?]+/.test(v), {
-        message: 'must be a mongodb:// URI that names a database (mongodb://host:port/name)',
-      }),
+      z
+        .string()
+        .default(fallback)
+        .refine((v) => /^mongodb(\+srv)?:\/\/.+\/[^/?]+/.test(v), {
+          message: 'must be a mongodb:// URI that names a database (mongodb://host:port/name)',
+        }),
     ),
   url: (fallback: string) => z.preprocess(unsetIfEmpty, z.url().default(fallback)),
   /** A duration: whole seconds, or a number with s, m, h or d (`90s`, `15m`, `24h`, `7d`); in seconds. */
@@ -95,15 +97,20 @@ export const env = {
           return seconds;
         }),
     ),
-  logLevel: () =>
-    z.preprocess(unsetIfEmpty, z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log')),
+  logLevel: () => z.preprocess(unsetIfEmpty, z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log')),
 };
 
 /** The variables both apps share: Kafka, MongoDB, HTTP and logging. */
 export const commonEnvSchema = {
   KAFKA_BROKERS: env.brokers('127.0.0.1:9092'),
   /** Prefix of every topic name; empty in production, per test run in the test suites. */
-  KAFKA_TOPIC_PREFIX: z.preprocess((v) => v ?? '', z.string().max(100).regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only')),
+  KAFKA_TOPIC_PREFIX: z.preprocess(
+    (v) => v ?? '',
+    z
+      .string()
+      .max(100)
+      .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only'),
+  ),
   KAFKA_TOPIC_PARTITIONS: env.int(3, 1, 1000),
   LOG_LEVEL: env.logLevel(),
   LOG_FORMAT: z.preprocess(unsetIfEmpty, z.enum(['json', 'text']).default('json')),

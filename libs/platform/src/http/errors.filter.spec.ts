@@ -23,8 +23,14 @@ describe('one error scheme: each error answered by its type', () => {
   });
 
   it("the body parser's refusals are 400 and 413 with INVALID_BODY", () => {
-    expect(answerTo(Object.assign(new Error('Unexpected token'), { type: 'entity.parse.failed' }))).toMatchObject({ status: 400, body: { code: 'INVALID_BODY' } });
-    expect(answerTo(Object.assign(new Error('request entity too large'), { type: 'entity.too.large' }))).toMatchObject({ status: 413, body: { code: 'INVALID_BODY' } });
+    expect(answerTo(Object.assign(new Error('Unexpected token'), { type: 'entity.parse.failed' }))).toMatchObject({
+      status: 400,
+      body: { code: 'INVALID_BODY' },
+    });
+    expect(answerTo(Object.assign(new Error('request entity too large'), { type: 'entity.too.large' }))).toMatchObject({
+      status: 413,
+      body: { code: 'INVALID_BODY' },
+    });
     expect(answerTo(new URIError('URI malformed'))).toMatchObject({ status: 400, body: { code: 'INVALID_PARAMETER' } });
   });
 
@@ -32,8 +38,18 @@ describe('one error scheme: each error answered by its type', () => {
     ['TransientError', new TransientError('try later')],
     ['WaitingError', new WaitingError('early')],
     ["the MongoDB driver's network error", new mongoose.mongo.MongoNetworkError('connection reset')],
-    ["the MongoDB driver's server selection error", new mongoose.mongo.MongoServerSelectionError('no server', { type: 'Unknown', servers: new Map(), stale: false, compatible: true, heartbeatFrequencyMS: 10000, localThresholdMS: 15 } as never)],
-    ["a kafkajs error", new kafkajs.KafkaJSConnectionError('broker away')],
+    [
+      "the MongoDB driver's server selection error",
+      new mongoose.mongo.MongoServerSelectionError('no server', {
+        type: 'Unknown',
+        servers: new Map(),
+        stale: false,
+        compatible: true,
+        heartbeatFrequencyMS: 10000,
+        localThresholdMS: 15,
+      } as never),
+    ],
+    ['a kafkajs error', new kafkajs.KafkaJSConnectionError('broker away')],
     ['an error caused by one of these', new Error('write failed', { cause: new mongoose.mongo.MongoNetworkError('reset') })],
   ])('a transient failure (%s) is 503 UNAVAILABLE', (_name, error) => {
     expect(isTransient(error)).toBe(true);

@@ -34,7 +34,8 @@ export function answerTo(error: unknown): ErrorAnswer {
     // A 400 without a code of ours comes from the body parser: the body is not JSON.
     return { status, body: { code: status === 404 ? 'NOT_FOUND' : status === 400 ? 'INVALID_BODY' : `HTTP_${status}`, message: error.message } };
   }
-  if (isTransient(error)) return { status: HttpStatus.SERVICE_UNAVAILABLE, body: { code: 'UNAVAILABLE', message: 'the service could not complete the request; try again' } };
+  if (isTransient(error))
+    return { status: HttpStatus.SERVICE_UNAVAILABLE, body: { code: 'UNAVAILABLE', message: 'the service could not complete the request; try again' } };
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { code: 'INTERNAL', message: 'the service failed to complete the request' } };
 }
 

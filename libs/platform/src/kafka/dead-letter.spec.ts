@@ -4,7 +4,15 @@ import { KafkaMessage } from 'kafkajs';
 import { deadLetterOf, isTooLarge, letterBytes, truncatedLetter } from './dead-letter.js';
 
 const message = (overrides: Partial<KafkaMessage> = {}): KafkaMessage =>
-  ({ key: Buffer.from('client-1'), value: Buffer.from('{"a":1}'), offset: '42', timestamp: '0', attributes: 0, headers: {}, ...overrides }) as unknown as KafkaMessage;
+  ({
+    key: Buffer.from('client-1'),
+    value: Buffer.from('{"a":1}'),
+    offset: '42',
+    timestamp: '0',
+    attributes: 0,
+    headers: {},
+    ...overrides,
+  }) as unknown as KafkaMessage;
 const SOURCE = { topic: 'package.booked', partition: 2 };
 const AT = new Date('2026-11-24T12:00:00Z');
 
@@ -22,8 +30,13 @@ describe('dead letters (R12)', () => {
     });
   });
 
-  it('rename a message\'s own dlq-* headers, whatever their case, and keep its other headers', () => {
-    const forged = { 'dlq-reason': Buffer.from('all fine'), 'DLQ-Source-Topic': Buffer.from('elsewhere'), 'dlq-truncated': Buffer.from('true'), traceparent: Buffer.from('00-abc') };
+  it("rename a message's own dlq-* headers, whatever their case, and keep its other headers", () => {
+    const forged = {
+      'dlq-reason': Buffer.from('all fine'),
+      'DLQ-Source-Topic': Buffer.from('elsewhere'),
+      'dlq-truncated': Buffer.from('true'),
+      traceparent: Buffer.from('00-abc'),
+    };
     const letter = deadLetterOf(message({ headers: forged }), SOURCE, 'wrong key', AT);
     expect(letter.headers[DLQ_HEADERS.REASON]).toBe('wrong key');
     expect(letter.headers[DLQ_HEADERS.TRUNCATED]).toBeUndefined();
@@ -62,8 +75,10 @@ describe('dead letters (R12)', () => {
     expect(letterBytes(cut)).toBeLessThanOrEqual(1_048_588);
   });
 
-  it('know the broker\'s size refusal from other failures', () => {
-    const tooLarge = Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { type: 'MESSAGE_TOO_LARGE' });
+  it("know the broker's size refusal from other failures", () => {
+    const tooLarge = Object.assign(new Error('The request included a message larger than the max message size the server will accept'), {
+      type: 'MESSAGE_TOO_LARGE',
+    });
     expect(isTooLarge(tooLarge)).toBe(true);
     expect(isTooLarge(Object.assign(new Error('retries exceeded'), { originalError: tooLarge }))).toBe(true);
     expect(isTooLarge(Object.assign(new Error('broker away'), { type: 'NOT_LEADER_FOR_PARTITION' }))).toBe(false);

@@ -8,11 +8,30 @@ const offsets = (chunks: KafkaMessage[][]) => chunks.map((c) => c.map((m) => Num
 // Memory is bounded by bytes, not counts: a batch of large messages is applied a few at a time.
 describe('chunks of a batch', () => {
   it('hold at most the count of small messages', () => {
-    expect(offsets(chunksOf([0, 1, 2, 3, 4].map((o) => message(o, 10)), 2, 1000))).toEqual([[0, 1], [2, 3], [4]]);
+    expect(
+      offsets(
+        chunksOf(
+          [0, 1, 2, 3, 4].map((o) => message(o, 10)),
+          2,
+          1000,
+        ),
+      ),
+    ).toEqual([[0, 1], [2, 3], [4]]);
   });
 
   it('end before their keys and values pass the byte bound', () => {
-    expect(offsets(chunksOf([0, 1, 2, 3].map((o) => message(o, 400)), 1000, 1000))).toEqual([[0, 1], [2, 3]]);
+    expect(
+      offsets(
+        chunksOf(
+          [0, 1, 2, 3].map((o) => message(o, 400)),
+          1000,
+          1000,
+        ),
+      ),
+    ).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
   });
 
   it('give a message bigger than the bound a chunk of its own, in order', () => {
@@ -21,6 +40,10 @@ describe('chunks of a batch', () => {
 
   it('keep every message exactly once', () => {
     const batch = Array.from({ length: 100 }, (_, i) => message(i, 1 + ((i * 37) % 900)));
-    expect(chunksOf(batch, 7, 2000).flat().map((m) => Number(m.offset))).toEqual(batch.map((_, i) => i));
+    expect(
+      chunksOf(batch, 7, 2000)
+        .flat()
+        .map((m) => Number(m.offset)),
+    ).toEqual(batch.map((_, i) => i));
   });
 });

@@ -290,7 +290,10 @@ export class InboundConsumer {
           this.options.logger.warn({ message: 'transient failure, retrying', error: String(error), attempt, ...first, messages: items.length });
         } else {
           unexpected++;
-          this.options.logger.error({ message: 'unexpected failure', error: String(error), attempt, ...first, messages: items.length }, (error as Error)?.stack);
+          this.options.logger.error(
+            { message: 'unexpected failure', error: String(error), attempt, ...first, messages: items.length },
+            (error as Error)?.stack,
+          );
           if (unexpected >= this.maxAttempts) return { reason: `failed ${unexpected} times: ${String(error)}` };
         }
         if (!(await this.pause(attempt, heartbeat, live))) return 'stopped';
@@ -349,12 +352,26 @@ export class InboundConsumer {
     const truncated = outgoing !== letter;
     if (truncated) {
       this.options.observer?.deadLetterTruncated?.(contract);
-      this.options.logger.warn({ message: 'dead letter too big for its topic: value cut to fit', topic: dlq, originalBytes: letterBytes(letter), maxBytes: max });
+      this.options.logger.warn({
+        message: 'dead letter too big for its topic: value cut to fit',
+        topic: dlq,
+        originalBytes: letterBytes(letter),
+        maxBytes: max,
+      });
     }
     this.options.observer?.deadLettered?.(contract, reason);
     // The key is logged by its start only: a hostile key can be as big as the broker allows.
     const key = message.key ? message.key.subarray(0, 100).toString() : undefined;
-    this.options.logger.warn({ message: 'dead-lettered', reason, topic, partition, offset: message.offset, key, keyBytes: message.key?.length ?? 0, truncated });
+    this.options.logger.warn({
+      message: 'dead-lettered',
+      reason,
+      topic,
+      partition,
+      offset: message.offset,
+      key,
+      keyBytes: message.key?.length ?? 0,
+      truncated,
+    });
   }
 
   /** A DLQ topic's max.message.bytes and partition count, read from the broker once per topic. */
@@ -364,7 +381,10 @@ export class InboundConsumer {
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
-      const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: dlq, configNames: ['max.message.bytes'] }] });
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: dlq, configNames: ['max.message.bytes'] }],
+      });
       const maxBytes = Number(resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
       const { topics } = await admin.fetchTopicMetadata({ topics: [dlq] });
       const partitions = topics[0]?.partitions.length ?? 0;
@@ -376,5 +396,4 @@ export class InboundConsumer {
       await admin.disconnect().catch(() => undefined);
     }
   }
-
 }

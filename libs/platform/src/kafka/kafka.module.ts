@@ -71,7 +71,11 @@ export class KafkaModule implements OnApplicationShutdown {
           inject: [TopicNames],
           useFactory: async (names: TopicNames) => {
             const kafka = createKafkaClient({ clientId: options.clientId, brokers: options.brokers, logger: new Logger('Kafka') });
-            await ensureTopics(kafka, options.produces.map((t) => names.of(t)), options.partitions);
+            await ensureTopics(
+              kafka,
+              options.produces.map((t) => names.of(t)),
+              options.partitions,
+            );
             return kafka;
           },
         },
@@ -94,7 +98,10 @@ export class KafkaModule implements OnApplicationShutdown {
             return new KafkaServers(
               options.consumers.map(
                 ({ observer, ...consumer }) =>
-                  new KafkaServer({ kafka, names, publisher, ensureTopics: ensure, observer: () => (observer ? modules.get(observer, { strict: false }) : undefined) }, consumer),
+                  new KafkaServer(
+                    { kafka, names, publisher, ensureTopics: ensure, observer: () => (observer ? modules.get(observer, { strict: false }) : undefined) },
+                    consumer,
+                  ),
               ),
             );
           },

@@ -67,7 +67,12 @@ describe('KafkaServer: the @EventPattern handlers of the contract topics, as the
   const routeOf = (topic: string) => transport.server.routes().find((r) => r.contract === topic)!;
 
   it('makes a route of each handler, named by its contract topic', () => {
-    expect(transport.server.routes().map((r) => r.contract).sort()).toEqual([TOPICS.PACKAGE_BOOKED, TOPICS.SESSION_COMPLETED]);
+    expect(
+      transport.server
+        .routes()
+        .map((r) => r.contract)
+        .sort(),
+    ).toEqual([TOPICS.PACKAGE_BOOKED, TOPICS.SESSION_COMPLETED]);
   });
 
   it('hands a handler its chunk: the contract topic, the partition, the typed items in order, and the heartbeat', async () => {
@@ -89,8 +94,9 @@ describe('KafkaServer: the @EventPattern handlers of the contract topics, as the
     expect(heartbeat).toHaveBeenCalledTimes(1);
   });
 
-  it('hands a handler\'s failure back to the consumer as it was thrown, so that a transient one is retried and a permanent one dead-lettered', async () => {
-    const apply = (packageId: string) => routeOf(TOPICS.PACKAGE_BOOKED).apply([{ payload: aPackageBooked({ packageId }), meta: meta(1) }] as never, { heartbeat: async () => undefined });
+  it("hands a handler's failure back to the consumer as it was thrown, so that a transient one is retried and a permanent one dead-lettered", async () => {
+    const apply = (packageId: string) =>
+      routeOf(TOPICS.PACKAGE_BOOKED).apply([{ payload: aPackageBooked({ packageId }), meta: meta(1) }] as never, { heartbeat: async () => undefined });
 
     await expect(apply('database-away')).rejects.toBeInstanceOf(TransientError);
     await expect(apply('never')).rejects.toMatchObject({ name: 'PermanentError', code: 'NEVER' });

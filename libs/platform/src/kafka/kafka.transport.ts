@@ -146,7 +146,12 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
       contract: pattern as Topic,
       apply: async (items: InboundItem<unknown>[], context: ApplyContext) => {
         const { topic, partition } = items[0].meta;
-        const chunk: InboundChunk<Topic> = { topic: pattern as Topic, partition, items: items as InboundChunk<Topic>['items'], heartbeat: () => context.heartbeat() };
+        const chunk: InboundChunk<Topic> = {
+          topic: pattern as Topic,
+          partition,
+          items: items as InboundChunk<Topic>['items'],
+          heartbeat: () => context.heartbeat(),
+        };
         const result = await handler(chunk, new KafkaChunkContext([topic, partition, context]));
         // The app's error filter hands a failure back as the stream's error, the error as it was thrown.
         if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });

@@ -1,5 +1,14 @@
 // Test data for the domain specs. Plain functions, no test-runner globals, so it compiles with the app.
-import type { Contact, Money, PackageBooked, PaymentFailed, PaymentSucceeded, SessionAutobooked, SessionCompleted, SessionCompletionReverted } from '#contracts';
+import type {
+  Contact,
+  Money,
+  PackageBooked,
+  PaymentFailed,
+  PaymentSucceeded,
+  SessionAutobooked,
+  SessionCompleted,
+  SessionCompletionReverted,
+} from '#contracts';
 import {
   A_CLIENT,
   A_COACH,
@@ -105,11 +114,7 @@ export interface Played {
 }
 
 /** Applies inputs one after the other, the n-th at minute n+1 of the test clock unless a clock is given. */
-export function play(
-  inputs: RenewalInput[],
-  start: PairState | null = null,
-  clock = (i: number) => minute(i + 1),
-): Played {
+export function play(inputs: RenewalInput[], start: PairState | null = null, clock = (i: number) => minute(i + 1)): Played {
   const decisions: Decision[] = [];
   let state = start;
   inputs.forEach((input, i) => {
