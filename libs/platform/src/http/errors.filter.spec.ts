@@ -1,8 +1,9 @@
-import { BadRequestException, HttpException } from '@nestjs/common';
+import { BadRequestException, Controller, Get, HttpException, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import kafkajs from 'kafkajs';
 import mongoose from 'mongoose';
 import { CodedError, PermanentError, TransientError, WaitingError, isTransient } from '../errors.js';
-import { answerTo } from './errors.filter.js';
+import { ErrorsFilter, answerTo } from './errors.filter.js';
 
 class SlotTakenError extends CodedError {
   readonly code = 'SLOT_TAKEN';
@@ -64,5 +65,56 @@ describe('one error scheme: each error answered by its type', () => {
   ])('anything else (%s) is 500 INTERNAL, and nothing of it reaches the body', (_name, error) => {
     expect(isTransient(error)).toBe(false);
     expect(answerTo(error)).toEqual({ status: 500, body: { code: 'INTERNAL', message: 'the service failed to complete the request' } });
+  });
+});
+
+/** A controller whose routes fail as the test says. */
+@Controller('fail')
+class Failing {
+  @Get('unknown')
+  unknown(): never {
+    throw new Error('Cannot read properties of undefined (reading "state") at /app/dist/apps/ongoing-training/renewal/x.js');
+  }
+
+  @Get('transient')
+  transient(): never {
+    throw new mongoose.mongo.MongoNetworkError('connection 3 to 10.0.0.7:27017 closed');
+  }
+
+  @Get('coded')
+  coded(): never {
+    throw new SlotTakenError('the slot is taken');
+  }
+}
+
+describe('ErrorsFilter at the HTTP edge of a Nest app', () => {
+  let app: INestApplication;
+  let base: string;
+  beforeAll(async () => {
+    const module = await Test.createTestingModule({ controllers: [Failing] }).compile();
+    app = module.createNestApplication({ logger: false });
+    app.useGlobalFilters(new ErrorsFilter());
+    await app.listen(0, '127.0.0.1');
+    base = await app.getUrl();
+  });
+  afterAll(() => app.close());
+
+  const get = async (path: string) => {
+    const response = await fetch(`${base}${path}`);
+    return { status: response.status, body: (await response.json()) as unknown };
+  };
+
+  it('answers an unknown failure with 500 INTERNAL and nothing of the error', async () => {
+    const answer = await get('/fail/unknown');
+    expect(answer).toEqual({ status: 500, body: { code: 'INTERNAL', message: 'the service failed to complete the request' } });
+    expect(JSON.stringify(answer.body)).not.toMatch(/dist|state|undefined/);
+  });
+
+  it('answers a transient failure with 503 UNAVAILABLE, and a coded one with its own status and code', async () => {
+    expect(await get('/fail/transient')).toEqual({
+      status: 503,
+      body: { code: 'UNAVAILABLE', message: 'the service could not complete the request; try again' },
+    });
+    expect(await get('/fail/coded')).toEqual({ status: 409, body: { code: 'SLOT_TAKEN', message: 'the slot is taken' } });
   });
 });
