@@ -2,9 +2,10 @@
 // wiring a newcomer reads in app.module.ts is the wiring that runs. Nothing is consumed: the transports
 // are connected and their routes read, not started.
 import { INPUT_TOPICS, TOPICS } from '#contracts';
-import { EventPublisher, KafkaServers } from '#platform';
+import { EventPublisher, KafkaServers, MONGO_CONNECTION } from '#platform';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { Connection } from 'mongoose';
 import { NotifierModule } from '../../apps/notifier/src/app.module.js';
 import { loadNotifierConfig } from '../../apps/notifier/src/config.js';
 import { NotificationService } from '../../apps/notifier/src/delivery/notification.service.js';
@@ -64,7 +65,9 @@ describe('composition: each app module with its real providers', () => {
     expect(built.groups).toEqual([[env.KAFKA_GROUP_ID, [...INPUT_TOPICS].sort()]]);
     expect(app.get(RenewalService)).toBeInstanceOf(RenewalService);
     expect(app.get(EventPublisher).isConnected).toBe(true);
-    // Initialised: its collections exist, and it answers a read.
+    // Initialised (PairStoreStartup): its collections and indexes exist, and it answers a read.
+    const indexes = await app.get<Connection>(MONGO_CONNECTION).db!.collection('pair_changes').indexes();
+    expect(indexes.map((i) => i.name)).toEqual(expect.arrayContaining(['pairKey_1_version_1', 'at_1']));
     await expect(app.get(PairRepository).find('nobody', 'no-coach')).resolves.toBeNull();
   });
 

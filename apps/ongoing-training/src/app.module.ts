@@ -10,7 +10,7 @@ import { ConsumerLagMonitor } from './observability/consumer-lag.monitor.js';
 import { RenewalMetrics } from './observability/renewal.metrics.js';
 import { AutobookOutbox } from './renewal/autobook.outbox.js';
 import { CLOCK_OFFSET_FILE, Clock } from './renewal/clock.js';
-import { PAIR_CACHE_BYTES, PairRepository } from './renewal/pair.repository.js';
+import { PAIR_CACHE_BYTES, PairRepository, PairStoreStartup } from './renewal/pair.repository.js';
 import { PauseScheduler } from './renewal/pause.scheduler.js';
 import { RENEWAL_EVENTS, RenewalEventsController } from './renewal/renewal-events.controller.js';
 import { RenewalService } from './renewal/renewal.service.js';
@@ -54,6 +54,7 @@ export class OngoingTrainingModule {
         metricsServerProvider(config.METRICS_PORT),
         Clock,
         PairRepository,
+        PairStoreStartup,
         AutobookOutbox,
         RenewalService,
         PauseScheduler,

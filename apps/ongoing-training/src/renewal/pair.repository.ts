@@ -83,7 +83,7 @@ const isDuplicateKey = (error: unknown) => (error as { code?: number }).code ===
 export const PAIR_CACHE_BYTES = Symbol('PAIR_CACHE_BYTES');
 
 @Injectable()
-export class PairRepository implements OnModuleInit {
+export class PairRepository {
   private readonly logger = new Logger(PairRepository.name);
   private readonly changes: Model<PairChangeDocument>;
   private readonly clientPairs: Model<ClientPairDocument>;
@@ -101,16 +101,6 @@ export class PairRepository implements OnModuleInit {
     this.clientPairs = modelOf<ClientPairDocument>(connection, CLIENT_PAIRS_COLLECTION, clientPairSchema);
     this.published = modelOf<PublishedAutobookDocument>(connection, PUBLISHED_AUTOBOOKS_COLLECTION, publishedAutobookSchema);
     this.cache = new PairCache(cacheBytes);
-  }
-
-  /**
-   * Before anything is consumed: the collections and indexes exist, pairs stored by the earlier release
-   * are carried over (once), and the pass that reads every pair back into memory has begun.
-   */
-  async onModuleInit(): Promise<void> {
-    await this.ensureIndexes();
-    await this.migrateLegacy();
-    void this.restore();
   }
 
   async ensureIndexes(): Promise<void> {
@@ -607,4 +597,20 @@ function ignoreDuplicates(error: unknown): void {
   const writeErrors = (error as { writeErrors?: { code: number }[] }).writeErrors;
   if (isDuplicateKey(error) || (writeErrors && writeErrors.every((e) => e.code === 11000))) return;
   throw error;
+}
+
+/**
+ * The service's start with its pairs, before anything is consumed: the collections and indexes exist,
+ * pairs stored by the earlier release are carried over (once), and the pass that reads every pair back
+ * into memory has begun. (Tools that only read, such as the ops CLI, use the repository without it.)
+ */
+@Injectable()
+export class PairStoreStartup implements OnModuleInit {
+  constructor(private readonly pairs: PairRepository) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.pairs.ensureIndexes();
+    await this.pairs.migrateLegacy();
+    void this.pairs.restore();
+  }
 }
