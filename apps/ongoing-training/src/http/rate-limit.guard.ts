@@ -6,7 +6,7 @@ import { TokenVerifier } from './token-verifier.js';
 
 const WINDOW_SECONDS = 60;
 
-export const isRead = (request: Request) => ['GET', 'HEAD'].includes(request.method);
+const isRead = (request: Request) => ['GET', 'HEAD'].includes(request.method);
 
 /**
  * The API's rate limits, as the contract says: per subject (a valid token's `sub`, or the address when
