@@ -4,6 +4,7 @@ export * from './evolve.js';
 export * from './instant.js';
 export * from './pair-state.js';
 export * from './pair-view.js';
+export * from './published.js';
 export * from './rate.js';
 export * from './renewal-input.js';
 export * from './renewal-policy.js';

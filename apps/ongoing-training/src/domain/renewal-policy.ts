@@ -1,19 +1,10 @@
-import type { PackageBooked, SessionAutobookUpcoming, SessionAutobookVoided } from '#contracts';
+import type { PackageBooked } from '#contracts';
 import type { Decision, HistoryEntry, HistoryInput, NoAutobookReason, PairChanges, RateRef } from './decision.js';
 import { evolve } from './evolve.js';
+import { publishedBy } from './published.js';
 import { AutoRenewalNotOfferedError, NotEnrolledError, PackageRequiredError, PairMismatchError, UnknownAutobookError } from './errors.js';
 import { compareInstants, laterOf } from './instant.js';
-import {
-  autobookedEvent,
-  autoRenewalOffered,
-  AutobookTrigger,
-  emptyPair,
-  lastPackage,
-  PackageRecord,
-  PairState,
-  paymentPending,
-  sessionsOnDeck,
-} from './pair-state.js';
+import { autoRenewalOffered, AutobookTrigger, emptyPair, lastPackage, PackageRecord, PairState, paymentPending, sessionsOnDeck } from './pair-state.js';
 import { isLaterPackage, rateOf } from './rate.js';
 import type { CompletionRevertedInput, EnrollmentInput, PackageBookedInput, PauseInput, PaymentInput, RenewalInput, ResumeInput } from './renewal-input.js';
 import { pairOf } from './renewal-input.js';
@@ -53,25 +44,27 @@ export function decide(state: PairState | null, input: RenewalInput, context: De
   const onDeckBefore = sessionsOnDeck(before);
   const base = { at: context.now, input: historyInput };
   const afterInput = evolve(before, { at: context.now, changes });
-  const voided = changes.voided ? voidedEvent(before, changes.voided, input as CompletionRevertedInput, context.now) : null;
   const verdict = renewalVerdict(afterInput);
+  // What is published follows from the entry alone (published.ts), here and when a stored history is read.
+  const decided = (entry: HistoryEntry): Decision => {
+    const after = evolve(before, entry);
+    return { state: after, ...publishedBy(before, entry, after), entry, ignored: null };
+  };
 
   if (!verdict.book) {
     // R13: a heads-up when one session is left before the first autobook of a package.
     const headsUp = headsUpFor(afterInput, context);
-    const withHeadsUp = headsUp ? { ...changes, headsUp: { sequence: headsUp.sequence, eventId: headsUp.eventId } } : changes;
-    const entry: HistoryEntry = {
+    return decided({
       ...base,
-      changes: { ...withHeadsUp, sessionsOnDeck: { from: onDeckBefore, to: sessionsOnDeck(afterInput) } },
+      changes: { ...(headsUp ? { ...changes, headsUp } : changes), sessionsOnDeck: { from: onDeckBefore, to: sessionsOnDeck(afterInput) } },
       outcome: 'no-autobook',
       reason: verdict.reason,
-    };
-    return { state: evolve(before, entry), autobooked: null, upcoming: headsUp, voided, entry, ignored: null };
+    });
   }
 
   // R5: exactly one session, whatever the package size, and at most one per input.
   const sequence = afterInput.autobookCount + 1;
-  const entry: HistoryEntry = {
+  return decided({
     ...base,
     changes: { ...changes, sessionsOnDeck: { from: onDeckBefore, to: sessionsOnDeck(afterInput) + 1 } },
     outcome: 'autobooked',
@@ -84,45 +77,17 @@ export function decide(state: PairState | null, input: RenewalInput, context: De
       ratePackageId: verdict.ratePackage.packageId,
       trigger: triggerOf(input),
     },
-  };
-  const after = evolve(before, entry);
-  return { state: after, autobooked: autobookedEvent(after, after.lastAutobook!), upcoming: null, voided, entry, ignored: null };
+  });
 }
 
 /** R13: the heads-up the state calls for, if any; at most once per sequence, never right after an autobook. */
-function headsUpFor(state: PairState, context: DecideContext): SessionAutobookUpcoming | null {
+function headsUpFor(state: PairState, context: DecideContext): NonNullable<PairChanges['headsUp']> | null {
   const rate = state.ratePackage;
   if (!state.enrolled || !rate || !rate.autoRenewal || state.pausedUntil !== null || paymentPending(state).length > 0) return null;
   if (sessionsOnDeck(state) !== 1 || state.autobookCount !== state.autobooksAtLastPackage) return null;
   const sequence = state.autobookCount + 1;
   if (state.headsUpSequence >= sequence) return null;
-  return {
-    eventId: context.upcomingEventId(state.clientId, state.coachId, sequence),
-    occurredAt: context.now,
-    clientId: state.clientId,
-    coachId: state.coachId,
-    sequence,
-    rate: { ...rate.rate },
-    ratePackageId: rate.packageId,
-    client: { ...rate.client },
-    coach: { ...rate.coach },
-  };
-}
-
-function voidedEvent(state: PairState, voided: NonNullable<PairChanges['voided']>, input: CompletionRevertedInput, now: string): SessionAutobookVoided {
-  const autobook = state.lastAutobook!;
-  return {
-    eventId: voided.eventId,
-    occurredAt: now,
-    clientId: state.clientId,
-    coachId: state.coachId,
-    autobookEventId: autobook.eventId,
-    sequence: autobook.sequence,
-    rate: { ...autobook.rate },
-    reason: { type: 'completion-reverted', sessionId: input.event.sessionId, eventId: input.event.eventId },
-    client: { ...autobook.client },
-    coach: { ...autobook.coach },
-  };
+  return { sequence, eventId: context.upcomingEventId(state.clientId, state.coachId, sequence) };
 }
 
 // R10: the natural keys cover redelivery too. The same eventId always carries the same packageId or
