@@ -18,7 +18,7 @@ const { createTopics, groupProgress, kafkaClient, newProducer, produceAll, topic
 const { startApp, startBarePipe, startDbProxy, stopAll, waitReady } = require('./lib/processes');
 const { nodeProfileArgs, sampleGoProfile, summarizeGoProfile, summarizeNodeProfile } = require('./lib/profile');
 const { renderMarkdown, renderTable, evaluateTargets } = require('./lib/report');
-const { SmtpSink, aSteadyWorkload, aWorkload, orderIndependent, pairOfAddress, sleep } = require('./lib/build');
+const { SmtpSink, aSteadyWorkload, aWorkload, changeIdRange, orderIndependent, pairOfAddress, sleep } = require('./lib/build');
 const { cpuSecondsOf, cpuSecondsOfTree, load, loadText, parseOptions, round, summarize } = require('./lib/util');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -696,7 +696,15 @@ async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
     const deadline = Date.now() + 60000;
     for (;;) {
       const latest = await Promise.all(
-        keys.map((pairKey) => watch.db.collection('pair_changes').find({ pairKey }).sort({ version: -1 }).limit(1).project({ entries: 1 }).toArray()),
+        keys.map((key) =>
+          watch.db
+            .collection('pair_changes')
+            .find({ _id: changeIdRange(key) })
+            .sort({ _id: -1 })
+            .limit(1)
+            .project({ entries: 1 })
+            .toArray(),
+        ),
       );
       if (latest.every((docs, i) => docs[0]?.entries.some((e) => e.input.packageId === ids[i] || e.input.sessionId === ids[i]))) return;
       if (!app.alive) throw new Error(`ongoing-training exited:\n${app.tail()}`);
@@ -767,7 +775,11 @@ async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
     const perPair = [];
     for (const pair of pairs) {
       const key = JSON.stringify([pair.clientId, pair.coachId]);
-      let docs = await connection.db.collection('pair_changes').find({ pairKey: key }).sort({ version: 1 }).toArray();
+      let docs = await connection.db
+        .collection('pair_changes')
+        .find({ _id: changeIdRange(key) })
+        .sort({ _id: 1 })
+        .toArray();
       // The earlier release's layout (a version per change, its content in one JSON string), to compare.
       const legacy = docs.length === 0;
       if (legacy) docs = await connection.db.collection('pair_versions').find({ pairKey: key }).sort({ version: 1 }).toArray();
@@ -776,7 +788,8 @@ async function longLivedPhase({ opts, infra, kafka, admin, runId }) {
       const sizes = docs.map((d) => ({
         bytes: BSON.calculateObjectSize(d),
         entries: content(d).entries.length,
-        autobooks: (content(d).autobooked ?? []).length,
+        // The autobooks the change made: its entries say so (the earlier release also kept their payloads).
+        autobooks: content(d).entries.filter((e) => e.outcome === 'autobooked').length,
       }));
       const entries = sizes.reduce((n, d) => n + d.entries, 0);
       // Bytes written per input over the first and the last 50 inputs (whole changes).

@@ -9,6 +9,7 @@ import { OngoingTrainingHarness, aPair } from '../support/ongoing-training.js';
 import { Workload, audit, aWorkload, pastTheEnd, runId, waitFor } from '#testing';
 import { waitForGroupCaughtUp } from '../support/kafka.js';
 import { report } from '../support/report.js';
+import type { HistoryEntry } from '../../apps/ongoing-training/src/domain/index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -43,12 +44,14 @@ describe('ongoing-training reliability', () => {
     try {
       // Every event the stored changes publish (autobooks, heads-ups) is recorded as acknowledged by the
       // broker: the outbox is done, and nothing more is written in the background.
+      // The events follow from the stored decisions: an autobook, a heads-up, a void each publish one.
       const stored = async () => {
         const changes = await connection
           .collection('pair_changes')
-          .find({}, { projection: { autobooked: 1, upcoming: 1, voided: 1 } })
+          .find({}, { projection: { entries: 1 } })
           .toArray();
-        return changes.reduce((n, c) => n + (c.autobooked?.length ?? 0) + (c.upcoming?.length ?? 0) + (c.voided?.length ?? 0), 0);
+        const published = (e: HistoryEntry) => (e.outcome === 'autobooked' ? 1 : 0) + (e.changes.headsUp ? 1 : 0) + (e.changes.voided ? 1 : 0);
+        return changes.reduce((n, c) => n + (c.entries as HistoryEntry[]).reduce((m, e) => m + published(e), 0), 0);
       };
       await waitFor(
         'the outbox to be done',

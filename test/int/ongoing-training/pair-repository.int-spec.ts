@@ -5,19 +5,19 @@ import { SessionAutobooked, TOPICS } from '#contracts';
 import { HistoryEntry, PairState, RenewalInput, decide, emptyPair } from '../../../apps/ongoing-training/src/domain/index.js';
 import { autobookEventId, upcomingEventId } from '../../../apps/ongoing-training/src/renewal/autobook-id.js';
 import { ChangeWrite, InvalidCursorError, PairRepository, StoredPair } from '../../../apps/ongoing-training/src/renewal/pair.repository.js';
-import { pairKey } from '../../../apps/ongoing-training/src/renewal/pair.schema.js';
+import { type PairChangeDocument, pairChangeId, pairKey } from '../../../apps/ongoing-training/src/renewal/pair.schema.js';
 import { mongoUriFor } from '../../support/mongo.js';
 import { runId } from '#testing';
 
 const NOW = new Date('2026-11-03T10:00:00Z');
 
 /** A write of the pair's next change: `inputs` decided on top of `previous`. */
-function next(previous: StoredPair | null, clientId: string, inputs: RenewalInput[]): ChangeWrite {
+function next(previous: StoredPair | null, clientId: string, inputs: RenewalInput[], now = NOW): ChangeWrite {
   let state: PairState = previous?.state ?? emptyPair(clientId, 'coach-1');
   const entries: HistoryEntry[] = [];
   const outbox: ChangeWrite['outbox'] = [];
   for (const input of inputs) {
-    const decision = decide(state, input, { now: NOW.toISOString(), autobookEventId, upcomingEventId });
+    const decision = decide(state, input, { now: now.toISOString(), autobookEventId, upcomingEventId });
     state = decision.state;
     if (decision.entry) entries.push(decision.entry);
     if (decision.autobooked) outbox.push({ topic: TOPICS.SESSION_AUTOBOOKED, payload: decision.autobooked });
@@ -69,15 +69,43 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
   });
 
   it('stores one readable document per change: the decisions as nested fields, no copy of the state', async () => {
-    const doc = await connection.collection('pair_changes').findOne({ pairKey: keys[0], version: 2 });
+    const doc = await connection.collection<PairChangeDocument>('pair_changes').findOne({ _id: pairChangeId(keys[0], 2) });
     expect(doc).toMatchObject({
       clientId: clients[0],
       coachId: 'coach-1',
-      version: 2,
+      at: NOW,
       entries: [{ input: { type: 'session.completed', sessionId: `${clients[0]}-s1` }, outcome: 'no-autobook', reason: 'sessions-on-deck' }],
     });
-    expect(doc).not.toHaveProperty('state');
-    expect(doc).not.toHaveProperty('body');
+    // Nothing the _id and the change's time say is written again.
+    expect(Object.keys(doc!).sort()).toEqual(['_id', 'at', 'clientId', 'coachId', 'entries']);
+    expect(doc!.entries[0]).not.toHaveProperty('at');
+  });
+
+  it('stores no copy of what a change published: the events follow from its entries, and come back as they were published', async () => {
+    const clientId = 'client-events';
+    const key = pairKey(clientId, 'coach-1');
+    const now = new Date();
+    const write = next(null, clientId, [booked(clientId), completed(clientId, 1), completed(clientId, 2)], now);
+    expect(write.outbox.map((e) => e.topic)).toEqual([TOPICS.SESSION_AUTOBOOK_UPCOMING, TOPICS.SESSION_AUTOBOOKED]);
+    const repository = new PairRepository(connection);
+    await repository.append([write], now);
+
+    const doc = await connection.collection<PairChangeDocument>('pair_changes').findOne({ _id: pairChangeId(key, 1) });
+    expect(Object.keys(doc!).sort()).toEqual(['_id', 'at', 'clientId', 'coachId', 'entries']);
+    const published = (events: { payload: object }[]) => events.map((e) => JSON.stringify(e.payload)).sort();
+    const cold = (await new PairRepository(connection).load([key])).get(key)!;
+    expect(published(cold.cold!.outbox)).toEqual(published(write.outbox));
+    // The outbox's pass at start: from the pass that read every pair back, or, when the pairs do not all
+    // fit in memory, from the pairs changed since then, read by key.
+    const restored = new PairRepository(connection);
+    await restored.restore();
+    expect(restored.holdsAll).toBe(true);
+    expect(published(await restored.outboxSince(new Date(now.getTime() - 1000)))).toEqual(published(write.outbox));
+    const small = new PairRepository(connection, 4000);
+    await small.restore();
+    expect(small.holdsAll).toBe(false);
+    expect(published(await small.outboxSince(new Date(now.getTime() - 1000)))).toEqual(published(write.outbox));
+    expect((await repository.history(clientId, 'coach-1', 10))!.entries).toEqual([...write.entries].reverse());
   });
 
   it('takes pairs it holds nothing of to be new without a read, and the insert of their first change says otherwise', async () => {
@@ -273,5 +301,43 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
     expect((await repository.append([write], NOW)).saved).toEqual([expect.objectContaining({ key, version: 2 })]);
     // A replayed completion the earlier release applied is still a duplicate.
     expect(decide(write.state, completed(clientId, 3), { now: NOW.toISOString(), autobookEventId, upcomingEventId }).ignored).toBe('duplicate');
+  });
+
+  it('reads the changes the release before stored (pairKey, version, every time and event in full) and carries the pair on', async () => {
+    const clientId = 'client-before';
+    const key = pairKey(clientId, 'coach-1');
+    const first = next(null, clientId, [booked(clientId), completed(clientId, 1)]);
+    const second = next({ key, version: 1, state: first.state }, clientId, [completed(clientId, 2)]);
+    expect(autobooksOf(second)).toHaveLength(1);
+    // As that release wrote them: the pair's key and the change's number beside the _id, each entry with
+    // its time, each event with its pair and time.
+    const asBefore = (write: ChangeWrite, version: number) => ({
+      _id: pairChangeId(key, version),
+      pairKey: key,
+      clientId,
+      coachId: 'coach-1',
+      version,
+      at: NOW,
+      entries: write.entries,
+      ...(autobooksOf(write).length > 0 ? { autobooked: autobooksOf(write) } : {}),
+      ...(write.outbox.some((e) => e.topic === TOPICS.SESSION_AUTOBOOK_UPCOMING)
+        ? { upcoming: write.outbox.flatMap((e) => (e.topic === TOPICS.SESSION_AUTOBOOK_UPCOMING ? [e.payload] : [])) }
+        : {}),
+    });
+    await connection.collection('pair_changes').insertMany([asBefore(first, 1), asBefore(second, 2)] as never[]);
+
+    const repository = new PairRepository(connection);
+    const stored = (await repository.load([key])).get(key)!;
+    expect(stored.version).toBe(2);
+    expect(stored.state).toEqual(second.state);
+    expect(stored.cold!.outbox.map((e) => e.payload)).toEqual([...first.outbox, ...second.outbox].map((e) => e.payload));
+    expect((await repository.history(clientId, 'coach-1', 10))!.entries).toEqual([...first.entries, ...second.entries].reverse());
+
+    const third = next(stored, clientId, [completed(clientId, 3)]);
+    expect((await repository.append([third], NOW)).saved).toEqual([expect.objectContaining({ key, version: 3 })]);
+    const restored = new PairRepository(connection);
+    await restored.restore();
+    expect((await restored.load([key])).get(key)).toEqual({ key, version: 3, state: third.state });
+    expect((await restored.history(clientId, 'coach-1', 2))!.entries).toEqual([...second.entries, ...third.entries].reverse());
   });
 });

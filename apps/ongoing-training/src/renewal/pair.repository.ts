@@ -1,9 +1,10 @@
+import { type SessionAutobooked, TOPICS } from '#contracts';
 import { ensureCollections, modelOf } from '#platform/mongo/mongo-connection';
 import { CodedError, TransientError } from '#platform/errors';
 import { MONGO_CONNECTION } from '#platform/mongo/mongo.module';
 import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { type Connection, Model } from 'mongoose';
-import { emptyPair, evolve, HistoryEntry, lastPackageOf, PairState } from '../domain/index.js';
+import { emptyPair, evolve, HistoryEntry, lastPackageOf, PairState, publishedBy } from '../domain/index.js';
 import {
   CLIENT_PAIRS_COLLECTION,
   ClientPairDocument,
@@ -15,13 +16,15 @@ import {
   MigrationDocument,
   migrationSchema,
   PAIR_CHANGES_COLLECTION,
-  pairChangeId,
+  PairChange,
+  changeDocument,
+  changeIdRange,
+  changeOf,
   PairChangeDocument,
   pairChangeSchema,
   pairKey,
+  parseChangeId,
   OutboxEvent,
-  outboxFields,
-  outboxOf,
   PUBLISHED_AUTOBOOKS_COLLECTION,
   PublishedAutobookDocument,
   publishedAutobookSchema,
@@ -57,13 +60,13 @@ export interface HistoryPage {
   next: string | null;
 }
 
-/** The fields of a change that make a pair's state. */
-const FOLD_FIELDS = { _id: 0, pairKey: 1, clientId: 1, coachId: 1, version: 1, entries: 1, snapshot: 1 } as const;
-type FoldDocument = Pick<
-  PairChangeDocument,
-  'pairKey' | 'clientId' | 'coachId' | 'version' | 'entries' | 'snapshot' | 'autobooked' | 'upcoming' | 'voided' | 'at'
->;
-const OUTBOX_READ = { autobooked: 1, upcoming: 1, voided: 1, at: 1 } as const;
+/** The fields of a change that make a pair's state, and its events (the `_id` says which pair and change). */
+const CHANGE_READ = { _id: 1, clientId: 1, coachId: 1, at: 1, entries: 1, snapshot: 1, autobooked: 1, upcoming: 1, voided: 1 } as const;
+type ReadDocument = Pick<PairChangeDocument, '_id' | 'clientId' | 'coachId' | 'at' | 'entries' | 'snapshot' | 'autobooked' | 'upcoming' | 'voided'>;
+/** Pairs read by key in one query at most. */
+const READ_BATCH = 100;
+/** The index of the release before, whose reads are ranges of `_id`s now. */
+const OBSOLETE_INDEXES = ['pairKey_1_version_1'];
 
 const MIGRATION_ID = 'pair_versions-to-pair_changes';
 /** How far back the pass at start keeps the autobooks it reads, for the outbox's pass (24 h) and some. */
@@ -105,6 +108,11 @@ export class PairRepository {
 
   async ensureIndexes(): Promise<void> {
     await ensureCollections([this.changes, this.clientPairs, this.published]);
+    for (const name of OBSOLETE_INDEXES) {
+      await this.changes.collection.dropIndex(name).catch((error: { code?: number; codeName?: string }) => {
+        if (error.code !== 27 && error.codeName !== 'IndexNotFound') throw error;
+      });
+    }
   }
 
   /** Bytes of pair state held in memory (an estimate), and how many pairs. */
@@ -158,10 +166,10 @@ export class PairRepository {
    */
   async pausesDueFromStore(by: Date): Promise<{ clientId: string; coachId: string; until: string }[]> {
     const docs = await this.changes
-      .find({ 'entries.changes.pausedUntil.to': { $lte: by.toISOString() } }, { _id: 0, pairKey: 1 })
-      .lean<Pick<PairChangeDocument, 'pairKey'>[]>()
+      .find({ 'entries.changes.pausedUntil.to': { $lte: by.toISOString() } }, { _id: 1 })
+      .lean<Pick<PairChangeDocument, '_id'>[]>()
       .exec();
-    const loaded = await this.load([...new Set(docs.map((d) => d.pairKey))]);
+    const loaded = await this.load([...new Set(docs.map((d) => parseChangeId(d._id).pairKey))]);
     return [...loaded.values()].flatMap((p) =>
       p && p.state.pausedUntil !== null && Date.parse(p.state.pausedUntil) <= by.getTime()
         ? [{ clientId: p.state.clientId, coachId: p.state.coachId, until: p.state.pausedUntil }]
@@ -192,18 +200,17 @@ export class PairRepository {
   async history(clientId: string, coachId: string, limit: number, before?: string): Promise<HistoryPage | null> {
     const key = pairKey(clientId, coachId);
     const from = before === undefined ? null : decodeCursor(before);
-    const filter = from === null ? { pairKey: key } : { pairKey: key, version: { $lte: from.version } };
     // Every change holds at least one entry, so limit + 1 changes (and the cursor's own) are enough to
     // fill the page and know whether more follow.
-    const docs = await this.changes
-      .find(filter, { _id: 0, version: 1, entries: 1 })
-      .sort({ pairKey: -1, version: -1 })
+    const found = await this.changes
+      .find({ _id: changeIdRange(key, from?.version) }, { _id: 1, clientId: 1, coachId: 1, at: 1, entries: 1 })
+      .sort({ _id: -1 })
       .limit(limit + (from === null ? 1 : 2))
-      .lean<Pick<PairChangeDocument, 'version' | 'entries'>[]>()
+      .lean<ReadDocument[]>()
       .exec();
-    if (docs.length === 0 && from === null) return null;
+    if (found.length === 0 && from === null) return null;
     const page: { entry: HistoryEntry; version: number; index: number }[] = [];
-    for (const doc of docs) {
+    for (const doc of found.map(changeOf)) {
       for (let index = doc.entries.length - 1; index >= 0; index--) {
         if (from !== null && doc.version === from.version && index >= from.index) continue;
         page.push({ entry: doc.entries[index], version: doc.version, index });
@@ -221,24 +228,20 @@ export class PairRepository {
    */
   async append(writes: ChangeWrite[], now: Date): Promise<{ saved: StoredPair[]; conflicts: string[] }> {
     if (writes.length === 0) return { saved: [], conflicts: [] };
-    const docs = writes.map((w): PairChangeDocument => {
-      const key = pairKey(w.clientId, w.coachId);
-      const version = (w.previous?.version ?? 0) + 1;
-      const doc: PairChangeDocument = {
-        _id: pairChangeId(key, version),
-        pairKey: key,
-        clientId: w.clientId,
-        coachId: w.coachId,
-        version,
-        at: now,
-        entries: w.entries,
-      };
-      return { ...doc, ...outboxFields(w.outbox) };
-    });
+    // The events are not stored apart: they follow from the entries (the history is the outbox).
+    const changes = writes.map((w) => ({
+      pairKey: pairKey(w.clientId, w.coachId),
+      version: (w.previous?.version ?? 0) + 1,
+      clientId: w.clientId,
+      coachId: w.coachId,
+      at: now,
+      entries: w.entries,
+    }));
+    const docs = changes.map(changeDocument);
     // A pair's entry in its client's list goes in alongside its first change: should the change lose
     // to another writer's, that writer's pair is the same pair; should it fail, the list skips pairs
     // without a change.
-    const firsts = docs.filter((d) => d.version === 1).map((d) => ({ _id: d.pairKey, clientId: d.clientId, coachId: d.coachId }));
+    const firsts = changes.filter((c) => c.version === 1).map((c) => ({ _id: c.pairKey, clientId: c.clientId, coachId: c.coachId }));
     const listed = firsts.length > 0 ? this.clientPairs.collection.insertMany(firsts as never[], { ordered: false }).catch(ignoreDuplicates) : null;
     const failed = new Set<number>();
     try {
@@ -254,13 +257,13 @@ export class PairRepository {
     await listed;
     const saved: StoredPair[] = [];
     const conflicts: string[] = [];
-    docs.forEach((doc, i) => {
+    changes.forEach((change, i) => {
       if (failed.has(i)) {
-        this.forget(doc.pairKey);
-        conflicts.push(doc.pairKey);
+        this.forget(change.pairKey);
+        conflicts.push(change.pairKey);
         return;
       }
-      const stored: StoredPair = { key: doc.pairKey, version: doc.version, state: writes[i].state };
+      const stored: StoredPair = { key: change.pairKey, version: change.version, state: writes[i].state };
       this.cache.set(stored);
       saved.push(stored);
     });
@@ -293,17 +296,23 @@ export class PairRepository {
 
   /**
    * Events of changes written since `since` (the outbox pass at start checks them): from the pass at
-   * start when it read every change since then, else with a query.
+   * start when it read every change since then; else the pairs changed since then are read by key.
    */
   async outboxSince(since: Date): Promise<OutboxEvent[]> {
     await this.restoring;
+    const recent = (e: OutboxEvent) => Date.parse(e.payload.occurredAt) >= since.getTime() - RECENT_SLACK_MS;
     const restored = this.restoredOutbox;
-    if (restored && restored.since <= since) return restored.events.filter((e) => Date.parse(e.payload.occurredAt) >= since.getTime() - RECENT_SLACK_MS);
+    if (restored && restored.since <= since) return restored.events.filter(recent);
     const docs = await this.changes
-      .find({ at: { $gte: since } }, { _id: 0, ...OUTBOX_READ })
-      .lean<FoldDocument[]>()
+      .find({ at: { $gte: since } }, { _id: 1 })
+      .lean<Pick<PairChangeDocument, '_id'>[]>()
       .exec();
-    return docs.flatMap((d) => outboxOf(d));
+    const keys = [...new Set(docs.map((d) => parseChangeId(d._id).pairKey))];
+    const events: OutboxEvent[] = [];
+    for (let i = 0; i < keys.length; i += READ_BATCH) {
+      for (const stored of (await this.readMany(keys.slice(i, i + READ_BATCH))).values()) events.push(...(stored?.cold?.outbox ?? []).filter(recent));
+    }
+    return events;
   }
 
   /**
@@ -325,7 +334,7 @@ export class PairRepository {
       if (batch.length === 0) return;
       await this.changes.collection.insertMany(batch as never[], { ordered: false }).catch(ignoreDuplicates);
       await this.clientPairs.collection
-        .insertMany(batch.map((d) => ({ _id: d.pairKey, clientId: d.clientId, coachId: d.coachId })) as never[], { ordered: false })
+        .insertMany(batch.map((d) => ({ _id: parseChangeId(d._id).pairKey, clientId: d.clientId, coachId: d.coachId })) as never[], { ordered: false })
         .catch(ignoreDuplicates);
       pairs += batch.length;
       batch = [];
@@ -351,23 +360,16 @@ export class PairRepository {
 
   private async restoreAll(): Promise<void> {
     const started = Date.now();
-    const folding = new PairFolder();
+    // One read of the history serves the outbox's pass too: the events of recent changes are kept.
+    const since = new Date(Date.now() - RECENT_MS);
+    const folding = new PairFolder(since);
     let complete = true;
     let changes = 0;
     // Insertion order: a pair's changes come in version order on FerretDB and, as a rule, on MongoDB; the
     // folder sets aside any that come early, and drops pairs left with a gap (read by key when needed).
-    // One read of the history serves the outbox's pass too: the autobooks of recent changes are kept.
-    const since = new Date(Date.now() - RECENT_MS);
-    const recent: OutboxEvent[] = [];
-    const cursor = this.changes
-      .find({}, { ...FOLD_FIELDS, ...OUTBOX_READ })
-      .lean<FoldDocument>()
-      .batchSize(2000)
-      .cursor();
+    const cursor = this.changes.find({}, CHANGE_READ).lean<ReadDocument>().batchSize(2000).cursor();
     for await (const doc of cursor) {
-      if (doc.at >= since) recent.push(...outboxOf(doc));
-      if (this.cache.has(doc.pairKey)) continue; // written by this process meanwhile: newer than what is read here
-      folding.add(doc);
+      folding.add(changeOf(doc));
       changes++;
       if (folding.bytes > this.cache.capacity) {
         complete = false;
@@ -375,7 +377,8 @@ export class PairRepository {
       }
     }
     await cursor.close();
-    if (complete) this.restoredOutbox = { since, events: recent };
+    if (complete) this.restoredOutbox = { since, events: folding.events() };
+    // A pair this process wrote meanwhile is newer in memory than what was read here.
     if (complete) for (const stored of folding.pairs()) if (!this.cache.has(stored.key)) this.cache.set(stored);
     this.logger.log({
       message: complete ? 'pairs restored' : 'pairs not restored: more than PAIR_CACHE_MB holds; read by key when needed',
@@ -390,48 +393,51 @@ export class PairRepository {
   private async readMany(keys: string[]): Promise<Map<string, StoredPair | null>> {
     const found = new Map<string, StoredPair | null>(keys.map((key) => [key, null]));
     if (keys.length === 0) return found;
+    const ranges = keys.map((key) => ({ _id: changeIdRange(key) }));
     const docs = await this.changes
-      .find({ pairKey: keys.length === 1 ? keys[0] : { $in: keys } }, { ...FOLD_FIELDS, ...OUTBOX_READ })
-      .sort({ pairKey: 1, version: 1 })
-      .lean<FoldDocument[]>()
+      .find(ranges.length === 1 ? ranges[0] : { $or: ranges }, CHANGE_READ)
+      .sort({ _id: 1 })
+      .lean<ReadDocument[]>()
       .exec();
-    const folding = new PairFolder();
-    const outbox = new Map<string, OutboxEvent[]>();
-    for (const doc of docs) {
-      folding.add(doc);
-      outbox.set(doc.pairKey, [...(outbox.get(doc.pairKey) ?? []), ...outboxOf(doc)]);
-    }
+    const folding = new PairFolder(new Date(0));
+    for (const doc of docs) folding.add(changeOf(doc));
     for (const stored of folding.pairs()) {
       this.cache.set(stored);
-      found.set(stored.key, { ...stored, cold: { outbox: outbox.get(stored.key) ?? [] } });
+      found.set(stored.key, { ...stored, cold: { outbox: folding.events(stored.key) } });
     }
     return found;
   }
 }
 
-/** Folds changes into pair states, change by change, whatever order they come in. */
+/**
+ * Folds changes into pair states, change by change, whatever order they come in, and gives back the
+ * events of the changes written since `eventsSince` (what each decision published, published.ts).
+ */
 class PairFolder {
   private readonly folded = new Map<string, StoredPair>();
-  private readonly early = new Map<string, Map<number, FoldDocument>>();
+  private readonly early = new Map<string, Map<number, PairChange>>();
+  private readonly published = new Map<string, OutboxEvent[]>();
   bytes = 0;
 
-  add(doc: FoldDocument): void {
-    const current = this.folded.get(doc.pairKey);
+  constructor(private readonly eventsSince: Date) {}
+
+  add(change: PairChange): void {
+    const current = this.folded.get(change.pairKey);
     const version = current?.version ?? 0;
-    if (doc.version <= version) return;
-    if (doc.version > version + 1) {
-      const waiting = this.early.get(doc.pairKey) ?? new Map<number, FoldDocument>();
-      waiting.set(doc.version, doc);
-      this.early.set(doc.pairKey, waiting);
+    if (change.version <= version) return;
+    if (change.version > version + 1) {
+      const waiting = this.early.get(change.pairKey) ?? new Map<number, PairChange>();
+      waiting.set(change.version, change);
+      this.early.set(change.pairKey, waiting);
       return;
     }
-    let stored = this.apply(current, doc);
-    const waiting = this.early.get(doc.pairKey);
+    let stored = this.apply(current, change);
+    const waiting = this.early.get(change.pairKey);
     for (let next = waiting?.get(stored.version + 1); next; next = waiting?.get(stored.version + 1)) {
       waiting!.delete(next.version);
       stored = this.apply(stored, next);
     }
-    if (waiting?.size === 0) this.early.delete(doc.pairKey);
+    if (waiting?.size === 0) this.early.delete(change.pairKey);
   }
 
   /** The pairs folded without a gap. */
@@ -439,15 +445,37 @@ class PairFolder {
     return [...this.folded.values()].filter((p) => !this.early.has(p.key));
   }
 
-  private apply(current: StoredPair | undefined, doc: FoldDocument): StoredPair {
-    let state = doc.snapshot ?? current?.state ?? emptyPair(doc.clientId, doc.coachId);
-    if (!doc.snapshot) for (const entry of doc.entries) state = evolve(state, entry);
-    const stored = { key: doc.pairKey, version: doc.version, state };
+  /** The events of the changes since `eventsSince`: of one pair, or of all of them. */
+  events(key?: string): OutboxEvent[] {
+    return key === undefined ? [...this.published.values()].flat() : (this.published.get(key) ?? []);
+  }
+
+  private apply(current: StoredPair | undefined, change: PairChange): StoredPair {
+    let state = change.snapshot ?? current?.state ?? emptyPair(change.clientId, change.coachId);
+    const events: OutboxEvent[] = [...(change.stored ?? [])];
+    if (!change.snapshot) {
+      for (const entry of change.entries) {
+        const after = evolve(state, entry);
+        if (change.stored === null) events.push(...eventsOf(publishedBy(state, entry, after)));
+        state = after;
+      }
+    }
+    if (events.length > 0 && change.at >= this.eventsSince) this.published.set(change.pairKey, [...this.events(change.pairKey), ...events]);
+    const stored = { key: change.pairKey, version: change.version, state };
     if (current) this.bytes -= approximateBytes(current.state);
     this.bytes += approximateBytes(state);
-    this.folded.set(doc.pairKey, stored);
+    this.folded.set(change.pairKey, stored);
     return stored;
   }
+}
+
+/** A decision's events as the outbox publishes them, autobooks first. */
+function eventsOf(published: ReturnType<typeof publishedBy>): OutboxEvent[] {
+  const events: OutboxEvent[] = [];
+  if (published.autobooked) events.push({ topic: TOPICS.SESSION_AUTOBOOKED, payload: published.autobooked });
+  if (published.upcoming) events.push({ topic: TOPICS.SESSION_AUTOBOOK_UPCOMING, payload: published.upcoming });
+  if (published.voided) events.push({ topic: TOPICS.SESSION_AUTOBOOK_VOIDED, payload: published.voided });
+  return events;
 }
 
 /** Pairs in memory, least recently used first out, bounded by an estimate of their bytes. */
@@ -536,18 +564,8 @@ function migratedChange(versions: LegacyPairVersionDocument[]): PairChangeDocume
   const state = compactLegacyState(bodies[bodies.length - 1].state);
   const entries = bodies.flatMap((b) => b.entries).filter((e) => (e as { reason?: string }).reason !== 'duplicate') as HistoryEntry[];
   const autobooked = bodies.flatMap((b) => b.autobooked);
-  const doc: PairChangeDocument = {
-    _id: pairChangeId(latest.pairKey, 1),
-    pairKey: latest.pairKey,
-    clientId: latest.clientId,
-    coachId: latest.coachId,
-    version: 1,
-    at: latest.at,
-    entries,
-    snapshot: state,
-  };
-  if (autobooked.length > 0) doc.autobooked = autobooked;
-  return doc;
+  const change = { pairKey: latest.pairKey, version: 1, clientId: latest.clientId, coachId: latest.coachId, at: latest.at, entries };
+  return { ...changeDocument(change), snapshot: state, ...(autobooked.length > 0 ? { autobooked } : {}) };
 }
 
 interface LegacyState {
@@ -561,7 +579,7 @@ interface LegacyState {
   updatedAt: string | null;
 }
 
-type LegacyBody = { state: LegacyState; entries: unknown[]; autobooked: NonNullable<PairChangeDocument['autobooked']> };
+type LegacyBody = { state: LegacyState; entries: unknown[]; autobooked: SessionAutobooked[] };
 
 function legacyBody(doc: LegacyPairVersionDocument): LegacyBody {
   if (typeof doc.body === 'string') return JSON.parse(doc.body) as LegacyBody;

@@ -4,35 +4,56 @@ import type { HistoryEntry, PairState } from '../domain/index.js';
 
 /**
  * A pair's history, one document per change: the decisions of the inputs that changed it (an input
- * already applied changes nothing and is stored nowhere, R10) and the autobooks they made (the outbox).
- * The pair's state is folded from its entries (domain/evolve.ts); nothing else is stored of it.
+ * already applied changes nothing and is stored nowhere, R10). The pair's state is folded from its
+ * entries (domain/evolve.ts), and so are the events each decision published (domain/published.ts):
+ * the history is the outbox, and nothing else is stored of the pair.
  *
  * Only ever inserted. `_id` is the pair's key and the change's number, so one writer wins each change of
  * a pair, on MongoDB and on FerretDB alike (FerretDB applies concurrent updates of one document without
- * isolation): an event store with optimistic concurrency, without transactions.
+ * isolation): an event store with optimistic concurrency, without transactions. `_id` also orders a
+ * pair's changes, so its index serves every read of a pair (a range of `_id`s, see `changeIdRange`).
+ *
+ * An entry's `at` is left out when it is the change's, and put back on reading (`changeOf`). Changes
+ * written by the release before also hold `pairKey`, `version`, every entry's `at` and the events in full
+ * (`autobooked`, `upcoming`, `voided`); they are read as they are.
  */
 export interface PairChangeDocument {
   /** `pairChangeId(pairKey, version)`: the pair's key, `#`, the change's number zero-padded. */
   _id: string;
-  pairKey: string;
   clientId: string;
   coachId: string;
-  /** 1 for the pair's first change, then +1 per change. */
-  version: number;
-  /** When the change was written. */
+  /** When the change was written: the time of its decisions. */
   at: Date;
   /** The decisions of the inputs applied in this change, oldest first. */
-  entries: HistoryEntry[];
-  /** What the change publishes (the outbox), each field omitted when empty: `session.autobooked` payloads, */
-  autobooked?: SessionAutobooked[];
-  /** `session.autobook.upcoming` payloads (R13), */
-  upcoming?: SessionAutobookUpcoming[];
-  /** `session.autobook.voided` payloads (R15). */
-  voided?: SessionAutobookVoided[];
+  entries: StoredEntry[];
   /**
    * The pair's whole state as of this change, when its entries cannot be folded into it: only in the one
-   * change a migration writes for a pair stored by the earlier release (whose entries are kept as they were).
+   * change a migration writes for a pair stored by the earlier release (whose entries are kept as they
+   * were, with its autobooks in `autobooked`).
    */
+  snapshot?: PairState;
+  /** The events of the change, as published: only in changes of a migration and of the release before. */
+  autobooked?: SessionAutobooked[];
+  upcoming?: SessionAutobookUpcoming[];
+  voided?: SessionAutobookVoided[];
+  /** Written by the release before, and read no more: the `_id` says both. */
+  pairKey?: string;
+  version?: number;
+}
+
+/** A history entry as stored: without its `at` when that is the change's. */
+export type StoredEntry = HistoryEntry extends infer E ? (E extends HistoryEntry ? Omit<E, 'at'> & { at?: string } : never) : never;
+
+/** A stored change as the code uses it: the pair and number from the `_id`, every entry with its time. */
+export interface PairChange {
+  pairKey: string;
+  version: number;
+  clientId: string;
+  coachId: string;
+  at: Date;
+  entries: HistoryEntry[];
+  /** The events the change stored (a migration's, or the release before's); null: they follow from its entries. */
+  stored: OutboxEvent[] | null;
   snapshot?: PairState;
 }
 
@@ -42,26 +63,38 @@ export type OutboxEvent =
   | { topic: typeof TOPICS.SESSION_AUTOBOOK_UPCOMING; payload: SessionAutobookUpcoming }
   | { topic: typeof TOPICS.SESSION_AUTOBOOK_VOIDED; payload: SessionAutobookVoided };
 
-type OutboxFields = Pick<PairChangeDocument, 'autobooked' | 'upcoming' | 'voided'>;
+/** The change to store: `_id` from the pair's key and the change's number, nothing written twice. */
+export function changeDocument(change: Pick<PairChange, 'pairKey' | 'version' | 'clientId' | 'coachId' | 'at' | 'entries'>): PairChangeDocument {
+  const iso = change.at.toISOString();
+  return {
+    _id: pairChangeId(change.pairKey, change.version),
+    clientId: change.clientId,
+    coachId: change.coachId,
+    at: change.at,
+    entries: change.entries.map((entry) => (entry.at === iso ? (({ at: _at, ...rest }) => rest)(entry) : entry)),
+  };
+}
 
-/** The events a stored change publishes, autobooks first. */
-export function outboxOf(doc: OutboxFields): OutboxEvent[] {
-  return [
+/** A stored change (of this release or an earlier one) with everything put back. */
+export function changeOf(doc: Pick<PairChangeDocument, '_id' | 'clientId' | 'coachId' | 'at'> & Partial<PairChangeDocument>): PairChange {
+  const { pairKey: key, version } = parseChangeId(doc._id);
+  const iso = doc.at.toISOString();
+  const stored = [
     ...(doc.autobooked ?? []).map((payload) => ({ topic: TOPICS.SESSION_AUTOBOOKED, payload }) as const),
     ...(doc.upcoming ?? []).map((payload) => ({ topic: TOPICS.SESSION_AUTOBOOK_UPCOMING, payload }) as const),
     ...(doc.voided ?? []).map((payload) => ({ topic: TOPICS.SESSION_AUTOBOOK_VOIDED, payload }) as const),
   ];
-}
-
-/** The fields of a change that hold these events (none for an empty kind). */
-export function outboxFields(events: OutboxEvent[]): OutboxFields {
-  const fields: OutboxFields = {};
-  for (const event of events) {
-    if (event.topic === TOPICS.SESSION_AUTOBOOKED) (fields.autobooked ??= []).push(event.payload);
-    else if (event.topic === TOPICS.SESSION_AUTOBOOK_UPCOMING) (fields.upcoming ??= []).push(event.payload);
-    else (fields.voided ??= []).push(event.payload);
-  }
-  return fields;
+  const change: PairChange = {
+    pairKey: key,
+    version,
+    clientId: doc.clientId,
+    coachId: doc.coachId,
+    at: doc.at,
+    entries: (doc.entries ?? []).map((entry) => (entry.at === undefined ? { at: iso, ...entry } : entry) as HistoryEntry),
+    stored: stored.length > 0 || doc.snapshot ? stored : null,
+  };
+  if (doc.snapshot) change.snapshot = doc.snapshot;
+  return change;
 }
 
 /** One per pair, inserted with its first change: the list of a client's coaches. */
@@ -109,22 +142,18 @@ export const MIGRATIONS_COLLECTION = 'migrations';
 export const pairChangeSchema = new Schema(
   {
     _id: { type: String, required: true },
-    pairKey: { type: String, required: true },
     clientId: { type: String, required: true },
     coachId: { type: String, required: true },
-    version: { type: Number, required: true },
     at: { type: Date, required: true },
     entries: { type: [Schema.Types.Mixed], required: true },
-    autobooked: { type: [Schema.Types.Mixed], default: undefined },
-    upcoming: { type: [Schema.Types.Mixed], default: undefined },
-    voided: { type: [Schema.Types.Mixed], default: undefined },
     snapshot: { type: Schema.Types.Mixed, default: undefined },
+    autobooked: { type: [Schema.Types.Mixed], default: undefined },
   },
   { collection: PAIR_CHANGES_COLLECTION, versionKey: false, minimize: true },
 );
-// A pair's changes in order: reads of one pair or a few, and the history's pages (walked backwards).
-pairChangeSchema.index({ pairKey: 1, version: 1 });
-// The outbox's pass at start: the changes of the last 24 hours that made autobooks.
+// A pair's changes in order (reads of one pair or a few, the history's pages walked backwards) are a
+// range of `_id`s: its own index serves them.
+// The outbox's pass at start, when the pairs were not all read back: the pairs changed in the last 24 hours.
 pairChangeSchema.index({ at: 1 });
 // Pauses that may be due, for pairs not held in memory (R14).
 pairChangeSchema.index({ 'entries.changes.pausedUntil.to': 1 }, { sparse: true });
@@ -157,4 +186,18 @@ export function pairKey(clientId: string, coachId: string): string {
 /** The `_id` of a pair's change; zero-padded so that ids sort in change order. */
 export function pairChangeId(key: string, version: number): string {
   return `${key}#${String(version).padStart(10, '0')}`;
+}
+
+/** The pair's key and the change's number, from a change's `_id`. */
+export function parseChangeId(id: string): { pairKey: string; version: number } {
+  const at = id.lastIndexOf('#');
+  return { pairKey: id.slice(0, at), version: Number(id.slice(at + 1)) };
+}
+
+/**
+ * The `_id`s of a pair's changes, as a range: its key then `#` (a key is a JSON array, so no other key
+ * starts with it and `#`), up to the key then `$`, the character after `#`.
+ */
+export function changeIdRange(key: string, upTo?: number): { $gt: string; $lt?: string; $lte?: string } {
+  return upTo === undefined ? { $gt: `${key}#`, $lt: `${key}$` } : { $gt: `${key}#`, $lte: pairChangeId(key, upTo) };
 }
