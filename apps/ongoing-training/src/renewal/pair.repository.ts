@@ -460,7 +460,11 @@ class PairFolder {
         state = after;
       }
     }
-    if (events.length > 0 && change.at >= this.eventsSince) this.published.set(change.pairKey, [...this.events(change.pairKey), ...events]);
+    if (events.length > 0 && change.at >= this.eventsSince) {
+      const kept = this.published.get(change.pairKey);
+      if (kept) kept.push(...events);
+      else this.published.set(change.pairKey, events);
+    }
     const stored = { key: change.pairKey, version: change.version, state };
     if (current) this.bytes -= approximateBytes(current.state);
     this.bytes += approximateBytes(state);
