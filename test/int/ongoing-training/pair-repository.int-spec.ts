@@ -5,7 +5,7 @@ import { SessionAutobooked, TOPICS } from '#contracts';
 import { HistoryEntry, PairState, RenewalInput, decide, emptyPair } from '../../../apps/ongoing-training/src/domain/index.js';
 import { autobookEventId, upcomingEventId } from '../../../apps/ongoing-training/src/renewal/autobook-id.js';
 import { ChangeWrite, InvalidCursorError, PairRepository, StoredPair } from '../../../apps/ongoing-training/src/renewal/pair.repository.js';
-import { type PairChangeDocument, pairChangeId, pairKey } from '../../../apps/ongoing-training/src/renewal/pair.schema.js';
+import { eventsOf, type PairChangeDocument, pairChangeId, pairKey } from '../../../apps/ongoing-training/src/renewal/pair.schema.js';
 import { mongoUriFor } from '../../support/mongo.js';
 import { runId } from '#testing';
 
@@ -20,8 +20,7 @@ function next(previous: StoredPair | null, clientId: string, inputs: RenewalInpu
     const decision = decide(state, input, { now: now.toISOString(), autobookEventId, upcomingEventId });
     state = decision.state;
     if (decision.entry) entries.push(decision.entry);
-    if (decision.autobooked) outbox.push({ topic: TOPICS.SESSION_AUTOBOOKED, payload: decision.autobooked });
-    if (decision.upcoming) outbox.push({ topic: TOPICS.SESSION_AUTOBOOK_UPCOMING, payload: decision.upcoming });
+    outbox.push(...eventsOf(decision));
   }
   return { previous, clientId, coachId: 'coach-1', state, entries, outbox };
 }

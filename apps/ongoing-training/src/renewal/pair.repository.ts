@@ -1,4 +1,4 @@
-import { type SessionAutobooked, TOPICS } from '#contracts';
+import { type SessionAutobooked } from '#contracts';
 import { ensureCollections, modelOf } from '#platform/mongo/mongo-connection';
 import { CodedError, TransientError } from '#platform/errors';
 import { MONGO_CONNECTION } from '#platform/mongo/mongo.module';
@@ -20,6 +20,7 @@ import {
   changeDocument,
   changeIdRange,
   changeOf,
+  eventsOf,
   PairChangeDocument,
   pairChangeSchema,
   pairKey,
@@ -471,15 +472,6 @@ class PairFolder {
     this.folded.set(change.pairKey, stored);
     return stored;
   }
-}
-
-/** A decision's events as the outbox publishes them, autobooks first. */
-function eventsOf(published: ReturnType<typeof publishedBy>): OutboxEvent[] {
-  const events: OutboxEvent[] = [];
-  if (published.autobooked) events.push({ topic: TOPICS.SESSION_AUTOBOOKED, payload: published.autobooked });
-  if (published.upcoming) events.push({ topic: TOPICS.SESSION_AUTOBOOK_UPCOMING, payload: published.upcoming });
-  if (published.voided) events.push({ topic: TOPICS.SESSION_AUTOBOOK_VOIDED, payload: published.voided });
-  return events;
 }
 
 /** Pairs in memory, least recently used first out, bounded by an estimate of their bytes. */

@@ -1,6 +1,6 @@
 import { SessionAutobooked, SessionAutobookUpcoming, SessionAutobookVoided, TOPICS } from '#contracts';
 import { Schema } from 'mongoose';
-import type { HistoryEntry, PairState } from '../domain/index.js';
+import type { AutobookedEntry, HistoryEntry, NoAutobookEntry, PairState, Published } from '../domain/index.js';
 
 /**
  * A pair's history, one document per change: the decisions of the inputs that changed it (an input
@@ -42,7 +42,7 @@ export interface PairChangeDocument {
 }
 
 /** A history entry as stored: without its `at` when that is the change's. */
-export type StoredEntry = HistoryEntry extends infer E ? (E extends HistoryEntry ? Omit<E, 'at'> & { at?: string } : never) : never;
+export type StoredEntry = (Omit<AutobookedEntry, 'at'> | Omit<NoAutobookEntry, 'at'>) & { at?: string };
 
 /** A stored change as the code uses it: the pair and number from the `_id`, every entry with its time. */
 export interface PairChange {
@@ -62,6 +62,15 @@ export type OutboxEvent =
   | { topic: typeof TOPICS.SESSION_AUTOBOOKED; payload: SessionAutobooked }
   | { topic: typeof TOPICS.SESSION_AUTOBOOK_UPCOMING; payload: SessionAutobookUpcoming }
   | { topic: typeof TOPICS.SESSION_AUTOBOOK_VOIDED; payload: SessionAutobookVoided };
+
+/** What a decision published, as the outbox publishes it: its autobook, heads-up and void, in that order. */
+export function eventsOf(published: Published): OutboxEvent[] {
+  const events: OutboxEvent[] = [];
+  if (published.autobooked) events.push({ topic: TOPICS.SESSION_AUTOBOOKED, payload: published.autobooked });
+  if (published.upcoming) events.push({ topic: TOPICS.SESSION_AUTOBOOK_UPCOMING, payload: published.upcoming });
+  if (published.voided) events.push({ topic: TOPICS.SESSION_AUTOBOOK_VOIDED, payload: published.voided });
+  return events;
+}
 
 /** The change to store: `_id` from the pair's key and the change's number, nothing written twice. */
 export function changeDocument(change: Pick<PairChange, 'pairKey' | 'version' | 'clientId' | 'coachId' | 'at' | 'entries'>): PairChangeDocument {

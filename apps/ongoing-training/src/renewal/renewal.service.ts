@@ -20,7 +20,7 @@ import { AutobookOutbox } from './autobook.outbox.js';
 import { Clock } from './clock.js';
 import { ChangeWrite, PairRepository, StoredPair, VersionConflictError } from './pair.repository.js';
 import { PairLocks } from './pair-locks.js';
-import { OutboxEvent, pairKey } from './pair.schema.js';
+import { eventsOf, OutboxEvent, pairKey } from './pair.schema.js';
 
 const MAX_CONFLICTS = 20;
 
@@ -164,9 +164,7 @@ export class RenewalService {
       decisions.push({ input, decision });
       state = decision.state;
       if (decision.entry) entries.push(decision.entry);
-      if (decision.autobooked) outbox.push({ topic: TOPICS.SESSION_AUTOBOOKED, payload: decision.autobooked });
-      if (decision.upcoming) outbox.push({ topic: TOPICS.SESSION_AUTOBOOK_UPCOMING, payload: decision.upcoming });
-      if (decision.voided) outbox.push({ topic: TOPICS.SESSION_AUTOBOOK_VOIDED, payload: decision.voided });
+      outbox.push(...eventsOf(decision));
     }
     return { write: { previous: stored, clientId, coachId, state, entries, outbox }, decisions };
   }
