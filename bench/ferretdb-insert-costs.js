@@ -4,8 +4,9 @@
 // of each shape through the MongoDB driver in batches of 500 (a fresh database per shape and round, the
 // shapes alternating), and reports FerretDB's CPU time per document, read from /proc. The shapes: an
 // `_id` and a time; 10 and 40 short string fields; the pair changes this release writes for the bench's
-// workload (`changeDocument`), with and without the service's secondary indexes; and the same changes
-// as the release before wrote them (pair key, version, times and event payloads in full).
+// workload (`changeDocument`), with and without the service's secondary indexes; the same changes with
+// their entries in full (as 4e39a34 wrote them); and as b833b6d wrote them (pair key, version, times and
+// event payloads in full besides).
 
 const fs = require('node:fs');
 const os = require('node:os');
@@ -27,6 +28,7 @@ function changes(pairs) {
   const { changeDocument, pairKey } = require(path.join(DIST, 'apps', 'ongoing-training', 'renewal', 'pair.schema.js'));
   const now = new Date();
   const written = [];
+  const full = [];
   const before = [];
   for (let i = 0; i < pairs; i++) {
     const pair = pairInputs('costs', i, { sessionCount: 3 + (i % 8), completions: 9 });
@@ -38,8 +40,10 @@ function changes(pairs) {
       state = decision.state;
       if (!decision.entry) continue;
       version++;
-      const doc = changeDocument({ pairKey: key, version, clientId: pair.clientId, coachId: pair.coachId, at: now, entries: [decision.entry] });
+      const change = { pairKey: key, version, clientId: pair.clientId, coachId: pair.coachId, at: now, entries: [decision.entry] };
+      const doc = changeDocument(change);
       written.push(doc);
+      full.push(changeDocument(change, { compact: false }));
       before.push({
         ...doc,
         pairKey: key,
@@ -50,7 +54,7 @@ function changes(pairs) {
       });
     }
   }
-  return { written, before };
+  return { written, full, before };
 }
 
 const flat = (n) => (doc) => ({ _id: doc._id, ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`field${i}`, `value-${i}`])) });
@@ -67,14 +71,15 @@ async function main() {
     return;
   }
   const { MongoClient } = require('mongodb');
-  const { written, before } = changes(opts.pairs ?? 3000);
+  const { written, full, before } = changes(opts.pairs ?? 3000);
   const shapes = {
     'an _id and a time': { docs: written.map((d) => ({ _id: d._id, at: d.at })), indexes: [] },
     '10 string fields': { docs: written.map(flat(10)), indexes: [] },
     '40 string fields': { docs: written.map(flat(40)), indexes: [] },
     'pair changes, no secondary index': { docs: written, indexes: [] },
     "pair changes, the service's indexes": { docs: written, indexes: INDEXES },
-    'pair changes as the release before wrote them, its indexes': { docs: before, indexes: [[{ pairKey: 1, version: 1 }], ...INDEXES] },
+    "pair changes, entries in full (4e39a34), the service's indexes": { docs: full, indexes: INDEXES },
+    'pair changes as b833b6d wrote them, its indexes': { docs: before, indexes: [[{ pairKey: 1, version: 1 }], ...INDEXES] },
   };
   const log = (line) => process.stderr.write(`[insert-costs] ${line}\n`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ongoing-training-insert-costs-'));

@@ -91,6 +91,13 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
 
     const doc = await connection.collection<PairChangeDocument>('pair_changes').findOne({ _id: pairChangeId(key, 1) });
     expect(Object.keys(doc!).sort()).toEqual(['_id', 'at', 'clientId', 'coachId', 'entries']);
+    // Each entry is stored compact: the count on deck after it; an autobook's sequence and rate, not the
+    // id and trigger that follow from the pair and the input; a package's terms, not the input's ids.
+    expect(doc!.entries.map((e) => e.changes.sessionsOnDeck)).toEqual(write.entries.map((e) => e.changes.sessionsOnDeck.to));
+    expect(doc!.entries[2]).toMatchObject({ outcome: 'autobooked', autobook: { sequence: 1, ratePackageId: `${clientId}-p1` } });
+    expect(doc!.entries[2]).not.toHaveProperty('autobook.eventId');
+    expect(doc!.entries[2]).not.toHaveProperty('autobook.trigger');
+    expect(doc!.entries[0]).not.toHaveProperty('changes.packageAdded.packageId');
     const published = (events: { payload: object }[]) => events.map((e) => JSON.stringify(e.payload)).sort();
     const cold = (await new PairRepository(connection).load([key])).get(key)!;
     expect(published(cold.cold!.outbox)).toEqual(published(write.outbox));
@@ -105,6 +112,22 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
     expect(small.holdsAll).toBe(false);
     expect(published(await small.outboxSince(new Date(now.getTime() - 1000)))).toEqual(published(write.outbox));
     expect((await repository.history(clientId, 'coach-1', 10))!.entries).toEqual([...write.entries].reverse());
+
+    // A page starts wherever a cursor says, and each of its entries is given in full, counts before it included.
+    const saved = (await repository.load([key])).get(key)!;
+    const more = next(saved, clientId, [completed(clientId, 3), completed(clientId, 4)], now);
+    await repository.append([more], now);
+    const decided = [...write.entries, ...more.entries].reverse();
+    for (const limit of [1, 2, 3]) {
+      const paged: HistoryEntry[] = [];
+      let before: string | undefined;
+      do {
+        const page = (await new PairRepository(connection).history(clientId, 'coach-1', limit, before))!;
+        paged.push(...page.entries);
+        before = page.next ?? undefined;
+      } while (before !== undefined && paged.length <= decided.length);
+      expect(paged).toEqual(decided);
+    }
   });
 
   it('takes pairs it holds nothing of to be new without a read, and the insert of their first change says otherwise', async () => {

@@ -1,3 +1,4 @@
+export * from './compact-entry.js';
 export * from './decision.js';
 export * from './errors.js';
 export * from './evolve.js';

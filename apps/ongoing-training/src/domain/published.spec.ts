@@ -2,48 +2,10 @@
 import { evolve } from './evolve.js';
 import { emptyPair, PairState } from './pair-state.js';
 import { publishedBy } from './published.js';
-import {
-  booked,
-  CLIENT_ID,
-  COACH_ID,
-  completed,
-  enrollment,
-  pause,
-  paymentFailed,
-  paymentSucceeded,
-  play,
-  readableAutobookEventId,
-  resume,
-  reverted,
-  storedEntries,
-  usd,
-} from './testing/builders.js';
-
-const T1 = '2026-11-01T10:00:00Z';
-const T2 = '2026-11-02T10:00:00Z';
-const AB = (n: number) => readableAutobookEventId(CLIENT_ID, COACH_ID, n);
+import { booked, CLIENT_ID, COACH_ID, everyKindOfEvent, play, storedEntries } from './testing/builders.js';
 
 describe('what a decision published, from the stored history alone', () => {
-  // Every kind of event, at two rates, with a pause and a payment hold between them.
-  const played = play([
-    booked({ packageId: 'p1', occurredAt: T1, sessionCount: 2, price: usd(30000), ongoingTraining: true }),
-    completed({ sessionId: 's1' }), // heads-up 1
-    completed({ sessionId: 's2', eventId: 'e-s2' }), // autobook 1
-    reverted({ sessionId: 's2', eventId: 'r-s2' }), // autobook 1 voided
-    completed({ sessionId: 's3' }), // autobook 2
-    paymentFailed({ autobookEventId: AB(2), occurredAt: T2 }),
-    completed({ sessionId: 's4' }), // payment pending: nothing
-    paymentSucceeded({ autobookEventId: AB(2), occurredAt: '2026-11-02T11:00:00Z' }), // autobook 3
-    pause('2026-12-20T00:00:00.000Z'),
-    completed({ sessionId: 's5' }), // paused: nothing
-    resume('api'), // autobook 4
-    booked({ packageId: 'p2', occurredAt: T2, sessionCount: 3, price: usd(27000) }), // 4 on deck, a new rate
-    completed({ sessionId: 's6' }),
-    completed({ sessionId: 's7' }),
-    completed({ sessionId: 's8' }), // 1 on deck: heads-up 5, at the new rate
-    enrollment(false),
-    completed({ sessionId: 's9' }), // not enrolled: nothing
-  ]);
+  const played = play(everyKindOfEvent());
 
   it('is what decide published, event for event, when the entries are folded one by one', () => {
     let state: PairState = emptyPair(CLIENT_ID, COACH_ID);

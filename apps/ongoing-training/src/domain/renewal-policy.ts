@@ -1,10 +1,11 @@
 import type { PackageBooked } from '#contracts';
 import type { Decision, HistoryEntry, HistoryInput, NoAutobookReason, PairChanges, RateRef } from './decision.js';
+import { triggerOf } from './compact-entry.js';
 import { evolve } from './evolve.js';
 import { publishedBy } from './published.js';
 import { AutoRenewalNotOfferedError, NotEnrolledError, PackageRequiredError, PairMismatchError, UnknownAutobookError } from './errors.js';
 import { compareInstants, laterOf } from './instant.js';
-import { autoRenewalOffered, AutobookTrigger, emptyPair, lastPackage, PackageRecord, PairState, paymentPending, sessionsOnDeck } from './pair-state.js';
+import { autoRenewalOffered, emptyPair, lastPackage, PackageRecord, PairState, paymentPending, sessionsOnDeck } from './pair-state.js';
 import { isLaterPackage, rateOf } from './rate.js';
 import type { CompletionRevertedInput, EnrollmentInput, PackageBookedInput, PauseInput, PaymentInput, RenewalInput, ResumeInput } from './renewal-input.js';
 import { pairOf } from './renewal-input.js';
@@ -75,7 +76,7 @@ export function decide(state: PairState | null, input: RenewalInput, context: De
       // R7: the rate is copied in, so a later package never changes an autobook already made.
       rate: { ...verdict.ratePackage.rate },
       ratePackageId: verdict.ratePackage.packageId,
-      trigger: triggerOf(input),
+      trigger: triggerOf(historyInput),
     },
   });
 }
@@ -273,29 +274,6 @@ function toPackageRecord(event: PackageBooked): PackageRecord {
 
 function rateRef(record: PackageRecord): RateRef {
   return { packageId: record.packageId, rate: record.rate };
-}
-
-// Only the keys that apply, never `undefined` values: the trigger is stored and published as JSON.
-function triggerOf(input: RenewalInput): AutobookTrigger {
-  switch (input.type) {
-    case 'package.booked':
-      return { type: 'package.booked', eventId: input.event.eventId };
-    case 'session.completed':
-      return { type: 'session.completed', eventId: input.event.eventId, sessionId: input.event.sessionId };
-    case 'session.completion.reverted':
-      // A revert never brings on deck down; should a package or a pause have left it at 0, the revert is what applied.
-      return { type: 'session.completed', eventId: input.event.eventId, sessionId: input.event.sessionId };
-    case 'payment.succeeded':
-      return { type: 'payment.succeeded', eventId: input.event.eventId };
-    case 'payment.failed':
-    case 'pause':
-      // Neither lowers on deck nor lifts a hold, so neither ever brings a pair to book.
-      throw new Error(`a ${input.type} never books a session`);
-    case 'enrollment':
-      return { type: 'enrollment' };
-    case 'resume':
-      return { type: 'resume' };
-  }
 }
 
 function toHistoryInput(input: RenewalInput): HistoryInput {

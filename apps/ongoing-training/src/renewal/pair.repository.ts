@@ -4,7 +4,7 @@ import { CodedError, TransientError } from '#platform/errors';
 import { MONGO_CONNECTION } from '#platform/mongo/mongo.module';
 import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { type Connection, Model } from 'mongoose';
-import { emptyPair, evolve, HistoryEntry, lastPackageOf, PairState, publishedBy } from '../domain/index.js';
+import { emptyPair, evolve, expandEntry, HistoryEntry, lastPackageOf, PairState, publishedBy, sessionsOnDeck } from '../domain/index.js';
 import {
   CLIENT_PAIRS_COLLECTION,
   ClientPairDocument,
@@ -20,6 +20,7 @@ import {
   changeDocument,
   changeIdRange,
   changeOf,
+  entryContext,
   eventsOf,
   PairChangeDocument,
   pairChangeSchema,
@@ -202,16 +203,28 @@ export class PairRepository {
     const key = pairKey(clientId, coachId);
     const from = before === undefined ? null : decodeCursor(before);
     // Every change holds at least one entry, so limit + 1 changes (and the cursor's own) are enough to
-    // fill the page and know whether more follow.
+    // fill the page and know whether more follow; one more tells the count on deck before them.
     const found = await this.changes
-      .find({ _id: changeIdRange(key, from?.version) }, { _id: 1, clientId: 1, coachId: 1, at: 1, entries: 1 })
+      .find({ _id: changeIdRange(key, from?.version) }, { _id: 1, clientId: 1, coachId: 1, at: 1, entries: 1, snapshot: 1 })
       .sort({ _id: -1 })
-      .limit(limit + (from === null ? 1 : 2))
+      .limit(limit + (from === null ? 1 : 2) + 1)
       .lean<ReadDocument[]>()
       .exec();
     if (found.length === 0 && from === null) return null;
+    // Oldest first, each change's entries in full from the count on deck the one before it left (the
+    // oldest read starts from 0: right for the pair's first change, and otherwise it only gives its count).
+    let onDeck = 0;
+    const changes = found
+      .map(changeOf)
+      .reverse()
+      .map((change) => {
+        const expanded = entriesOf(change, onDeck);
+        onDeck = expanded.onDeck;
+        return { version: change.version, entries: expanded.entries };
+      })
+      .reverse();
     const page: { entry: HistoryEntry; version: number; index: number }[] = [];
-    for (const doc of found.map(changeOf)) {
+    for (const doc of changes) {
       for (let index = doc.entries.length - 1; index >= 0; index--) {
         if (from !== null && doc.version === from.version && index >= from.index) continue;
         page.push({ entry: doc.entries[index], version: doc.version, index });
@@ -238,7 +251,7 @@ export class PairRepository {
       at: now,
       entries: w.entries,
     }));
-    const docs = changes.map(changeDocument);
+    const docs = changes.map((change) => changeDocument(change));
     // A pair's entry in its client's list goes in alongside its first change: should the change lose
     // to another writer's, that writer's pair is the same pair; should it fail, the list skips pairs
     // without a change.
@@ -455,7 +468,7 @@ class PairFolder {
     let state = change.snapshot ?? current?.state ?? emptyPair(change.clientId, change.coachId);
     const events: OutboxEvent[] = [...(change.stored ?? [])];
     if (!change.snapshot) {
-      for (const entry of change.entries) {
+      for (const entry of entriesOf(change, sessionsOnDeck(state)).entries) {
         const after = evolve(state, entry);
         if (change.stored === null) events.push(...eventsOf(publishedBy(state, entry, after)));
         state = after;
@@ -528,6 +541,22 @@ class PairCache {
   }
 }
 
+/**
+ * A change's entries in full, given the count on deck before it (domain/compact-entry.ts), and the count
+ * after it. A migration's change holds the entries of the earlier release as they were, and the state.
+ */
+function entriesOf(change: PairChange, onDeckBefore: number): { entries: HistoryEntry[]; onDeck: number } {
+  if (change.snapshot) return { entries: change.entries as HistoryEntry[], onDeck: sessionsOnDeck(change.snapshot) };
+  const context = entryContext(change.clientId, change.coachId);
+  let onDeck = onDeckBefore;
+  const entries = change.entries.map((stored) => {
+    const entry = expandEntry(stored, onDeck, context);
+    onDeck = entry.changes.sessionsOnDeck.to;
+    return entry;
+  });
+  return { entries, onDeck };
+}
+
 /** What a pair's state takes in memory, roughly: fixed fields plus its ids (two bytes a character). */
 function approximateBytes(state: PairState): number {
   let bytes = 1200 + 2 * (state.clientId.length + state.coachId.length);
@@ -561,7 +590,7 @@ function migratedChange(versions: LegacyPairVersionDocument[]): PairChangeDocume
   const entries = bodies.flatMap((b) => b.entries).filter((e) => (e as { reason?: string }).reason !== 'duplicate') as HistoryEntry[];
   const autobooked = bodies.flatMap((b) => b.autobooked);
   const change = { pairKey: latest.pairKey, version: 1, clientId: latest.clientId, coachId: latest.coachId, at: latest.at, entries };
-  return { ...changeDocument(change), snapshot: state, ...(autobooked.length > 0 ? { autobooked } : {}) };
+  return { ...changeDocument(change, { compact: false }), snapshot: state, ...(autobooked.length > 0 ? { autobooked } : {}) };
 }
 
 interface LegacyState {

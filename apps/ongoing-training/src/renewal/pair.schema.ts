@@ -1,6 +1,7 @@
 import { SessionAutobooked, SessionAutobookUpcoming, SessionAutobookVoided, TOPICS } from '#contracts';
 import { Schema } from 'mongoose';
-import type { AutobookedEntry, HistoryEntry, NoAutobookEntry, PairState, Published } from '../domain/index.js';
+import { compactEntry, CompactEntry, EntryContext, HistoryEntry, PairState, Published } from '../domain/index.js';
+import { autobookEventId, upcomingEventId } from './autobook-id.js';
 
 /**
  * A pair's history, one document per change: the decisions of the inputs that changed it (an input
@@ -13,8 +14,10 @@ import type { AutobookedEntry, HistoryEntry, NoAutobookEntry, PairState, Publish
  * isolation): an event store with optimistic concurrency, without transactions. `_id` also orders a
  * pair's changes, so its index serves every read of a pair (a range of `_id`s, see `changeIdRange`).
  *
- * An entry's `at` is left out when it is the change's, and put back on reading (`changeOf`). Changes
- * written by the release before also hold `pairKey`, `version`, every entry's `at` and the events in full
+ * Each entry is stored compact (domain/compact-entry.ts: without what follows from the rest of it, the
+ * pair and the count on deck before it) and without its `at` when that is the change's; `changeOf` puts
+ * the `at` back, and the fold (or a history page) the rest. Changes written by the releases before hold
+ * their entries in full, and also `pairKey`, `version`, every entry's `at` and the events in full
  * (`autobooked`, `upcoming`, `voided`); they are read as they are.
  */
 export interface PairChangeDocument {
@@ -41,8 +44,10 @@ export interface PairChangeDocument {
   version?: number;
 }
 
-/** A history entry as stored: without its `at` when that is the change's. */
-export type StoredEntry = (Omit<AutobookedEntry, 'at'> | Omit<NoAutobookEntry, 'at'>) & { at?: string };
+/** A history entry as stored: compact, and without its `at` when that is the change's. */
+export type StoredEntry = (Omit<Extract<CompactEntry, { outcome: 'autobooked' }>, 'at'> | Omit<Extract<CompactEntry, { outcome: 'no-autobook' }>, 'at'>) & {
+  at?: string;
+};
 
 /** A stored change as the code uses it: the pair and number from the `_id`, every entry with its time. */
 export interface PairChange {
@@ -51,7 +56,8 @@ export interface PairChange {
   clientId: string;
   coachId: string;
   at: Date;
-  entries: HistoryEntry[];
+  /** As stored, each with its time: `expandEntry`, given the count on deck before it, gives it in full. */
+  entries: CompactEntry[];
   /** The events the change stored (a migration's, or the release before's); null: they follow from its entries. */
   stored: OutboxEvent[] | null;
   snapshot?: PairState;
@@ -72,15 +78,30 @@ export function eventsOf(published: Published): OutboxEvent[] {
   return events;
 }
 
-/** The change to store: `_id` from the pair's key and the change's number, nothing written twice. */
-export function changeDocument(change: Pick<PairChange, 'pairKey' | 'version' | 'clientId' | 'coachId' | 'at' | 'entries'>): PairChangeDocument {
+/** The pair of a change, with the ids its events carry (as decide derived them: autobook-id.ts). */
+export function entryContext(clientId: string, coachId: string): EntryContext {
+  return { clientId, coachId, autobookEventId, upcomingEventId };
+}
+
+/**
+ * The change to store: `_id` from the pair's key and the change's number, nothing written twice, each
+ * entry compact (`compact: false`: as given, for a migration's entries of an earlier release).
+ */
+export function changeDocument(
+  change: Pick<PairChange, 'pairKey' | 'version' | 'clientId' | 'coachId' | 'at'> & { entries: HistoryEntry[] },
+  { compact = true } = {},
+): PairChangeDocument {
   const iso = change.at.toISOString();
+  const context = entryContext(change.clientId, change.coachId);
   return {
     _id: pairChangeId(change.pairKey, change.version),
     clientId: change.clientId,
     coachId: change.coachId,
     at: change.at,
-    entries: change.entries.map((entry) => (entry.at === iso ? (({ at: _at, ...rest }) => rest)(entry) : entry)),
+    entries: change.entries.map((entry) => {
+      const { at, ...stored } = compact ? compactEntry(entry, context) : entry;
+      return (at === iso ? stored : { at, ...stored }) as StoredEntry;
+    }),
   };
 }
 
@@ -99,7 +120,7 @@ export function changeOf(doc: Pick<PairChangeDocument, '_id' | 'clientId' | 'coa
     clientId: doc.clientId,
     coachId: doc.coachId,
     at: doc.at,
-    entries: (doc.entries ?? []).map((entry) => (entry.at === undefined ? { at: iso, ...entry } : entry) as HistoryEntry),
+    entries: (doc.entries ?? []).map((entry) => (entry.at === undefined ? { at: iso, ...entry } : entry) as CompactEntry),
     stored: stored.length > 0 || doc.snapshot ? stored : null,
   };
   if (doc.snapshot) change.snapshot = doc.snapshot;

@@ -167,3 +167,30 @@ export function deepFreeze<T>(value: T): T {
 export function enrolledWith(sessionCount: number, price = usd(30000)): PairState {
   return play([booked({ packageId: 'p1', occurredAt: '2026-11-01T10:00:00Z', sessionCount, price, ongoingTraining: true })]).state;
 }
+
+/**
+ * A pair's inputs that publish every kind of event, at two rates, with a pause and a payment hold between
+ * them: heads-up 1, autobook 1 voided, autobooks 2 to 4, heads-up 5 at the new rate, then a switch-off.
+ */
+export function everyKindOfEvent(): RenewalInput[] {
+  const ab = (n: number) => readableAutobookEventId(CLIENT_ID, COACH_ID, n);
+  return [
+    booked({ packageId: 'p1', occurredAt: '2026-11-01T10:00:00Z', sessionCount: 2, price: usd(30000), ongoingTraining: true }),
+    completed({ sessionId: 's1' }), // heads-up 1
+    completed({ sessionId: 's2', eventId: 'e-s2' }), // autobook 1
+    reverted({ sessionId: 's2', eventId: 'r-s2' }), // autobook 1 voided
+    completed({ sessionId: 's3' }), // autobook 2
+    paymentFailed({ autobookEventId: ab(2), occurredAt: '2026-11-02T10:00:00Z' }),
+    completed({ sessionId: 's4' }), // payment pending: nothing
+    paymentSucceeded({ autobookEventId: ab(2), occurredAt: '2026-11-02T11:00:00Z' }), // autobook 3
+    pause('2026-12-20T00:00:00.000Z'),
+    completed({ sessionId: 's5' }), // paused: nothing
+    resume('api'), // autobook 4
+    booked({ packageId: 'p2', occurredAt: '2026-11-02T10:00:00Z', sessionCount: 3, price: usd(27000) }), // 4 on deck, a new rate
+    completed({ sessionId: 's6' }),
+    completed({ sessionId: 's7' }),
+    completed({ sessionId: 's8' }), // 1 on deck: heads-up 5, at the new rate
+    enrollment(false),
+    completed({ sessionId: 's9' }), // not enrolled: nothing
+  ];
+}
