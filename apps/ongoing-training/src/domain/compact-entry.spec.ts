@@ -71,11 +71,11 @@ describe('a history entry, stored without what follows from the rest of it', () 
     });
   });
 
-  it("keeps a package's terms, not its ids (the input's); the switch and the offer as what they became; the rate in full", () => {
+  it("keeps a package's terms, not its ids (the input's); the switch and the offer as what they became; the rate it replaced", () => {
     const first = compactEntry(entries[0], PAIR);
     expect(first.changes).toEqual({
       packageAdded: { sessionCount: 2, price: usd(30000), rate: usd(15000), autoRenewal: true, client: expect.any(Object), coach: expect.any(Object) },
-      rate: { from: null, to: { packageId: 'p1', rate: usd(15000) } },
+      rate: { from: null },
       autoRenewalOffered: true,
       enrolled: true,
       enrolledChangedAt: T1,

@@ -1,4 +1,4 @@
-import type { AutobookedEntry, HistoryEntry, HistoryInput, NoAutobookEntry, PairChanges } from './decision.js';
+import type { AutobookedEntry, HistoryEntry, HistoryInput, NoAutobookEntry, PairChanges, RateRef } from './decision.js';
 import type { AutobookTrigger, PackageRecord } from './pair-state.js';
 import type { DecideContext } from './renewal-policy.js';
 
@@ -15,11 +15,12 @@ type FromTo<T> = { from: T; to: T };
 /**
  * What an input changed, as stored: `sessionsOnDeck` is the count after the input (before it is the count
  * the entry before left); `enrolled` and `autoRenewalOffered` are what they became (they were the other
- * value); a completion's session and a package's ids are those of its input; a heads-up's id follows
- * from its sequence. Each also in full, as earlier releases wrote them.
+ * value); a completion's session and a package's ids are those of its input; the rate is the package
+ * added (`rate.to`, only the `from` is kept); a heads-up's id follows from its sequence. Each also in full, as earlier releases wrote them.
  */
-export type CompactChanges = Omit<PairChanges, 'packageAdded' | 'enrolled' | 'autoRenewalOffered' | 'headsUp' | 'sessionsOnDeck'> & {
+export type CompactChanges = Omit<PairChanges, 'packageAdded' | 'rate' | 'enrolled' | 'autoRenewalOffered' | 'headsUp' | 'sessionsOnDeck'> & {
   packageAdded?: PackageRecord | Omit<PackageRecord, 'packageId' | 'eventId' | 'occurredAt'>;
+  rate?: { from: RateRef | null; to?: RateRef };
   enrolled?: boolean | FromTo<boolean>;
   autoRenewalOffered?: boolean | FromTo<boolean>;
   headsUp?: { sequence: number; eventId?: string };
@@ -58,11 +59,12 @@ export function compactEntry(entry: HistoryEntry, context: EntryContext): Compac
   const { input } = entry;
   // Overriding a key keeps its place, so the stored document reads in the order decide wrote it.
   const { sessionCompleted, ...others } = entry.changes;
-  const { packageAdded, enrolled, autoRenewalOffered, headsUp } = others;
+  const { packageAdded, rate, enrolled, autoRenewalOffered, headsUp } = others;
   const changes: CompactChanges = {
     ...(sessionCompleted !== undefined && !(input.type === 'session.completed' && input.sessionId === sessionCompleted) ? { sessionCompleted } : {}),
     ...others,
     ...(packageAdded ? { packageAdded: packageTerms(packageAdded, input) } : {}),
+    ...(rate && packageAdded && sameRate(rate.to, packageAdded) ? { rate: { from: rate.from } } : {}),
     ...(enrolled ? { enrolled: enrolled.from === !enrolled.to ? enrolled.to : enrolled } : {}),
     ...(autoRenewalOffered ? { autoRenewalOffered: autoRenewalOffered.from === !autoRenewalOffered.to ? autoRenewalOffered.to : autoRenewalOffered } : {}),
     ...(headsUp
@@ -86,14 +88,15 @@ export function compactEntry(entry: HistoryEntry, context: EntryContext): Compac
 /** The entry in full: `onDeckBefore` is the count on deck before it (the `to` of the entry before, 0 for a pair's first). */
 export function expandEntry(stored: CompactEntry, onDeckBefore: number, context: EntryContext): HistoryEntry {
   const { input } = stored;
-  const { packageAdded, enrolled, autoRenewalOffered, headsUp, sessionsOnDeck } = stored.changes;
+  const { packageAdded, rate, enrolled, autoRenewalOffered, headsUp, sessionsOnDeck } = stored.changes;
+  const record =
+    packageAdded && ('packageId' in packageAdded || input.type !== 'package.booked' ? (packageAdded as PackageRecord) : packageRecord(packageAdded, input));
   // Each key put back in its place; the spreads below replace every stored form with the full one.
   const changes = {
     ...(stored.changes.sessionCompleted === undefined && input.type === 'session.completed' ? { sessionCompleted: input.sessionId } : {}),
     ...(stored.changes as Omit<CompactChanges, 'sessionsOnDeck'>),
-    ...(packageAdded
-      ? { packageAdded: 'packageId' in packageAdded || input.type !== 'package.booked' ? (packageAdded as PackageRecord) : packageRecord(packageAdded, input) }
-      : {}),
+    ...(record ? { packageAdded: record } : {}),
+    ...(rate && !rate.to && record ? { rate: { from: rate.from, to: { packageId: record.packageId, rate: record.rate } } } : {}),
     ...(enrolled !== undefined ? { enrolled: fromTo(enrolled) } : {}),
     ...(autoRenewalOffered !== undefined ? { autoRenewalOffered: fromTo(autoRenewalOffered) } : {}),
     ...(headsUp
@@ -102,14 +105,14 @@ export function expandEntry(stored: CompactEntry, onDeckBefore: number, context:
     sessionsOnDeck: typeof sessionsOnDeck === 'number' ? { from: onDeckBefore, to: sessionsOnDeck } : sessionsOnDeck,
   } as PairChanges;
   if (stored.outcome !== 'autobooked') return { ...stored, changes };
-  const { sequence, eventId, rate, ratePackageId, trigger } = stored.autobook;
+  const { sequence, eventId, ratePackageId, trigger } = stored.autobook;
   return {
     ...stored,
     changes,
     autobook: {
       sequence,
       eventId: eventId ?? context.autobookEventId(context.clientId, context.coachId, sequence),
-      rate,
+      rate: stored.autobook.rate,
       ratePackageId,
       trigger: trigger ?? triggerOf(input),
     },
@@ -133,6 +136,10 @@ function packageRecord(
   input: Extract<HistoryInput, { type: 'package.booked' }>,
 ): PackageRecord {
   return { packageId: input.packageId, eventId: input.eventId, occurredAt: input.occurredAt, ...terms };
+}
+
+function sameRate(ref: RateRef, record: PackageRecord): boolean {
+  return ref.packageId === record.packageId && ref.rate.amount === record.rate.amount && ref.rate.currency === record.rate.currency;
 }
 
 function fromTo(value: boolean | FromTo<boolean>): FromTo<boolean> {
