@@ -5,7 +5,7 @@ import { SessionAutobooked, TOPICS } from '#contracts';
 import { HistoryEntry, PairState, RenewalInput, decide, emptyPair } from '../../../apps/ongoing-training/src/domain/index.js';
 import { autobookEventId, upcomingEventId } from '../../../apps/ongoing-training/src/renewal/autobook-id.js';
 import { ChangeWrite, InvalidCursorError, PairRepository, StoredPair } from '../../../apps/ongoing-training/src/renewal/pair.repository.js';
-import { eventsOf, type PairChangeDocument, pairChangeId, pairKey } from '../../../apps/ongoing-training/src/renewal/pair.schema.js';
+import { eventsOf, type PairChangeDocument, pairChangeId, pairKey, type PauseDocument } from '../../../apps/ongoing-training/src/renewal/pair.schema.js';
 import { mongoUriFor } from '../../support/mongo.js';
 import { runId } from '#testing';
 
@@ -366,5 +366,74 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
     await restored.restore();
     expect((await restored.load([key])).get(key)).toEqual({ key, version: 3, state: third.state });
     expect((await restored.history(clientId, 'coach-1', 2))!.entries).toEqual([...second.entries, ...third.entries].reverse());
+  });
+
+  describe('pauses (R14)', () => {
+    const pause = (clientId: string, until: string): RenewalInput => ({ type: 'pause', clientId, coachId: 'coach-1', until });
+    const resume = (clientId: string): RenewalInput => ({ type: 'resume', clientId, coachId: 'coach-1', cause: 'api' });
+    const pauses = () => connection.collection<PauseDocument>('pauses');
+    const T1 = '2026-12-10T00:00:00.000Z';
+    const T2 = '2026-12-20T00:00:00.000Z';
+    const after = (iso: string) => new Date(Date.parse(iso) + 1);
+
+    it('finds the pauses due among pairs it does not hold, and forgets those ended, replaced or never stored', async () => {
+      const [ended, replaced, due] = ['pause-ended', 'pause-replaced', 'pause-due'];
+      const writer = new PairRepository(connection);
+      const [e1, r1, d1] = (
+        await writer.append(
+          [ended, replaced, due].map((c) => next(null, c, [booked(c), pause(c, T1)])),
+          NOW,
+        )
+      ).saved;
+      await writer.append([next(e1, ended, [resume(ended)]), next(r1, replaced, [pause(replaced, T2)])], NOW);
+      // A pause whose change lost its fence: nothing of it was stored.
+      await pauses().insertOne({ _id: pairChangeId(pairKey(ended, 'coach-1'), 9), until: new Date(T1) });
+      expect(d1.state.pausedUntil).toBe(T1);
+
+      const reader = new PairRepository(connection, 1000);
+      await reader.restore();
+      expect(reader.holdsAll).toBe(false);
+      expect(await reader.pausesDue(new Date(Date.parse(T1) - 1))).toEqual([]);
+      const mine = async () => (await pauses().find({}).toArray()).filter((p) => [ended, replaced, due].some((c) => p._id.includes(`"${c}"`)));
+      expect(await mine()).toHaveLength(5);
+
+      expect(await reader.pausesDue(after(T1))).toEqual([{ clientId: due, coachId: 'coach-1', until: T1 }]);
+      // Only the pause that is due is left of those due by then; the replacing one is not due yet.
+      expect((await mine()).map((p) => p.until.toISOString()).sort()).toEqual([T1, T2]);
+      expect(await reader.pausesDue(after(T2))).toEqual([
+        { clientId: due, coachId: 'coach-1', until: T1 },
+        { clientId: replaced, coachId: 'coach-1', until: T2 },
+      ]);
+
+      // Once the pauses are ended (as the scheduler does), the next pass forgets them.
+      const stored = await writer.load([pairKey(due, 'coach-1'), pairKey(replaced, 'coach-1')]);
+      await writer.append(
+        [next(stored.get(pairKey(due, 'coach-1'))!, due, [resume(due)]), next(stored.get(pairKey(replaced, 'coach-1'))!, replaced, [resume(replaced)])],
+        NOW,
+      );
+      expect(await new PairRepository(connection, 1000).pausesDue(after(T2))).toEqual([]);
+      expect(await mine()).toEqual([]);
+    });
+
+    it('carries the pauses of changes of the release before over once, and drops their index', async () => {
+      const clientId = 'pause-earlier';
+      const key = pairKey(clientId, 'coach-1');
+      const write = next(null, clientId, [booked(clientId), pause(clientId, T1)]);
+      // As the release before wrote it: entries in full, found by an index on the pause's end.
+      await connection.collection('pair_changes').createIndex({ 'entries.changes.pausedUntil.to': 1 }, { sparse: true });
+      await connection
+        .collection('pair_changes')
+        .insertOne({ _id: pairChangeId(key, 1), clientId, coachId: 'coach-1', at: NOW, entries: write.entries } as never);
+      await connection.collection('migrations').deleteOne({ _id: 'pair_changes-to-pauses' } as never);
+
+      const repository = new PairRepository(connection);
+      const done = await repository.migratePauses();
+      expect(done).toMatchObject({ _id: 'pair_changes-to-pauses' });
+      expect(done!.pairs).toBeGreaterThanOrEqual(1);
+      expect(await pauses().findOne({ _id: pairChangeId(key, 1) })).toEqual({ _id: pairChangeId(key, 1), until: new Date(T1) });
+      expect((await connection.collection('pair_changes').indexes()).map((i) => i.name)).not.toContain('entries.changes.pausedUntil.to_1');
+      expect(await repository.migratePauses()).toBeNull();
+      expect((await repository.pausesDue(after(T1))).filter((p) => p.clientId === clientId)).toEqual([{ clientId, coachId: 'coach-1', until: T1 }]);
+    });
   });
 });

@@ -16,6 +16,7 @@ import {
   MigrationDocument,
   migrationSchema,
   PAIR_CHANGES_COLLECTION,
+  PAUSES_COLLECTION,
   PairChange,
   changeDocument,
   changeIdRange,
@@ -24,8 +25,11 @@ import {
   eventsOf,
   PairChangeDocument,
   pairChangeSchema,
+  pairChangeId,
   pairKey,
   parseChangeId,
+  PauseDocument,
+  pauseSchema,
   OutboxEvent,
   PUBLISHED_AUTOBOOKS_COLLECTION,
   PublishedAutobookDocument,
@@ -71,6 +75,11 @@ const READ_BATCH = 100;
 const OBSOLETE_INDEXES = ['pairKey_1_version_1'];
 
 const MIGRATION_ID = 'pair_versions-to-pair_changes';
+const PAUSES_MIGRATION_ID = 'pair_changes-to-pauses';
+/** The index of the releases before `pauses`: they found due pauses in the history. */
+const OBSOLETE_PAUSE_INDEX = 'entries.changes.pausedUntil.to_1';
+/** Due pauses looked at in one pass at most; the next pass takes the rest. */
+const PAUSES_PER_PASS = 1000;
 /** How far back the pass at start keeps the autobooks it reads, for the outbox's pass (24 h) and some. */
 const RECENT_MS = 25 * 60 * 60 * 1000;
 /** An autobook's time is when it was decided, a moment before its change was written. */
@@ -93,6 +102,7 @@ export class PairRepository {
   private readonly changes: Model<PairChangeDocument>;
   private readonly clientPairs: Model<ClientPairDocument>;
   private readonly published: Model<PublishedAutobookDocument>;
+  private readonly pauses: Model<PauseDocument>;
   private readonly cache: PairCache;
   private restoring: Promise<void> | null = null;
   /** Events of the changes the pass at start read that are younger than RECENT_MS (for the outbox). */
@@ -105,16 +115,13 @@ export class PairRepository {
     this.changes = modelOf<PairChangeDocument>(connection, PAIR_CHANGES_COLLECTION, pairChangeSchema);
     this.clientPairs = modelOf<ClientPairDocument>(connection, CLIENT_PAIRS_COLLECTION, clientPairSchema);
     this.published = modelOf<PublishedAutobookDocument>(connection, PUBLISHED_AUTOBOOKS_COLLECTION, publishedAutobookSchema);
+    this.pauses = modelOf<PauseDocument>(connection, PAUSES_COLLECTION, pauseSchema);
     this.cache = new PairCache(cacheBytes);
   }
 
   async ensureIndexes(): Promise<void> {
-    await ensureCollections([this.changes, this.clientPairs, this.published]);
-    for (const name of OBSOLETE_INDEXES) {
-      await this.changes.collection.dropIndex(name).catch((error: { code?: number; codeName?: string }) => {
-        if (error.code !== 27 && error.codeName !== 'IndexNotFound') throw error;
-      });
-    }
+    await ensureCollections([this.changes, this.clientPairs, this.published, this.pauses]);
+    for (const name of OBSOLETE_INDEXES) await this.changes.collection.dropIndex(name).catch(ignoreIndexNotFound);
   }
 
   /** Bytes of pair state held in memory (an estimate), and how many pairs. */
@@ -163,20 +170,31 @@ export class PairRepository {
   }
 
   /**
-   * Pairs whose stored history holds a pause due by `by`, maybe ended since (the caller checks): for
-   * the pairs not held in memory. An index on `entries.changes.pausedUntil.to` serves it on MongoDB.
+   * The pauses due by `by` (R14), of pairs held in memory or not, `PAUSES_PER_PASS` at most: each pair
+   * still paused until then. The pauses found ended, replaced (a pause due later has its own) or never
+   * stored (the change lost its fence) are deleted: nothing is left to end. A pause being set now is not
+   * among them: it ends after now.
    */
-  async pausesDueFromStore(by: Date): Promise<{ clientId: string; coachId: string; until: string }[]> {
-    const docs = await this.changes
-      .find({ 'entries.changes.pausedUntil.to': { $lte: by.toISOString() } }, { _id: 1 })
-      .lean<Pick<PairChangeDocument, '_id'>[]>()
+  async pausesDue(by: Date): Promise<{ clientId: string; coachId: string; until: string }[]> {
+    const docs = await this.pauses
+      .find({ until: { $lte: by } }, { _id: 1 })
+      .sort({ until: 1 })
+      .limit(PAUSES_PER_PASS)
+      .lean<Pick<PauseDocument, '_id'>[]>()
       .exec();
+    if (docs.length === 0) return [];
     const loaded = await this.load([...new Set(docs.map((d) => parseChangeId(d._id).pairKey))]);
-    return [...loaded.values()].flatMap((p) =>
-      p && p.state.pausedUntil !== null && Date.parse(p.state.pausedUntil) <= by.getTime()
-        ? [{ clientId: p.state.clientId, coachId: p.state.coachId, until: p.state.pausedUntil }]
-        : [],
-    );
+    const due = new Map<string, { clientId: string; coachId: string; until: string }>();
+    const done: string[] = [];
+    for (const doc of docs) {
+      const key = parseChangeId(doc._id).pairKey;
+      const state = loaded.get(key)?.state;
+      if (state && state.pausedUntil !== null && Date.parse(state.pausedUntil) <= by.getTime()) {
+        due.set(key, { clientId: state.clientId, coachId: state.coachId, until: state.pausedUntil });
+      } else done.push(doc._id);
+    }
+    if (done.length > 0) await this.pauses.deleteMany({ _id: { $in: done } }).exec();
+    return [...due.values()];
   }
 
   /** The pairs held in memory that are paused (R14), with the time their pause ends. */
@@ -257,6 +275,13 @@ export class PairRepository {
     // without a change.
     const firsts = changes.filter((c) => c.version === 1).map((c) => ({ _id: c.pairKey, clientId: c.clientId, coachId: c.coachId }));
     const listed = firsts.length > 0 ? this.clientPairs.collection.insertMany(firsts as never[], { ordered: false }).catch(ignoreDuplicates) : null;
+    // The pauses the changes set go in first: should a change then fail or lose its fence, the pause
+    // is found not to be the pair's when due, and deleted.
+    const pauses = changes.flatMap((change) => {
+      const until = change.entries.findLast((e) => e.changes.pausedUntil)?.changes.pausedUntil?.to;
+      return until ? [{ _id: pairChangeId(change.pairKey, change.version), until: new Date(until) }] : [];
+    });
+    if (pauses.length > 0) await this.pauses.collection.insertMany(pauses as never[], { ordered: false }).catch(ignoreDuplicates);
     const failed = new Set<number>();
     try {
       await this.changes.collection.insertMany(docs as never[], { ordered: false });
@@ -369,6 +394,34 @@ export class PairRepository {
     const done: MigrationDocument = { _id: MIGRATION_ID, at: new Date(), pairs, changes: pairs };
     await migrations.collection.insertOne(done as never).catch(ignoreDuplicates);
     this.logger.log({ message: 'pairs of the earlier release carried over', pairs, from: LEGACY_PAIR_VERSIONS_COLLECTION, to: PAIR_CHANGES_COLLECTION });
+    return done;
+  }
+
+  /**
+   * Carries the pauses set in changes of the releases before `pauses` over to it, once (they found due
+   * pauses in the history, with an index on `entries.changes.pausedUntil.to`, which is dropped after).
+   * Idempotent: the pauses go in by the `_id` of their change.
+   */
+  async migratePauses(): Promise<MigrationDocument | null> {
+    const migrations = modelOf<MigrationDocument>(this.connection, MIGRATIONS_COLLECTION, migrationSchema);
+    let done: MigrationDocument | null = null;
+    if (!(await migrations.findById(PAUSES_MIGRATION_ID).lean().exec())) {
+      let pauses = 0;
+      const cursor = this.changes
+        .find({ 'entries.changes.pausedUntil.to': { $type: 'string' } }, { _id: 1, entries: 1 })
+        .lean<Pick<PairChangeDocument, '_id' | 'entries'>>()
+        .cursor();
+      for await (const doc of cursor) {
+        const until = doc.entries.findLast((e) => e.changes.pausedUntil)?.changes.pausedUntil?.to;
+        if (!until) continue;
+        await this.pauses.collection.insertOne({ _id: doc._id, until: new Date(until) } as never).catch(ignoreDuplicates);
+        pauses++;
+      }
+      done = { _id: PAUSES_MIGRATION_ID, at: new Date(), pairs: pauses, changes: pauses };
+      await migrations.collection.insertOne(done as never).catch(ignoreDuplicates);
+      if (pauses > 0) this.logger.log({ message: 'pauses of the earlier release carried over', pauses, to: PAUSES_COLLECTION });
+    }
+    await this.changes.collection.dropIndex(OBSOLETE_PAUSE_INDEX).catch(ignoreIndexNotFound);
     return done;
   }
 
@@ -636,6 +689,10 @@ function compactLegacyState(legacy: LegacyState): PairState {
   };
 }
 
+function ignoreIndexNotFound(error: { code?: number; codeName?: string }): void {
+  if (error.code !== 27 && error.codeName !== 'IndexNotFound') throw error;
+}
+
 function ignoreDuplicates(error: unknown): void {
   const writeErrors = (error as { writeErrors?: { code: number }[] }).writeErrors;
   if (isDuplicateKey(error) || (writeErrors && writeErrors.every((e) => e.code === 11000))) return;
@@ -654,6 +711,7 @@ export class PairStoreStartup implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     await this.pairs.ensureIndexes();
     await this.pairs.migrateLegacy();
+    await this.pairs.migratePauses();
     void this.pairs.restore();
   }
 }

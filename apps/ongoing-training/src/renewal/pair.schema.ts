@@ -166,6 +166,7 @@ export const CLIENT_PAIRS_COLLECTION = 'client_pairs';
 export const PUBLISHED_AUTOBOOKS_COLLECTION = 'published_autobooks';
 export const LEGACY_PAIR_VERSIONS_COLLECTION = 'pair_versions';
 export const MIGRATIONS_COLLECTION = 'migrations';
+export const PAUSES_COLLECTION = 'pauses';
 
 // Schemas document the shape and create the indexes; the repository writes through the driver
 // (`collection.insertMany`), so nothing is cast or defaulted on the way.
@@ -185,8 +186,24 @@ export const pairChangeSchema = new Schema(
 // range of `_id`s: its own index serves them.
 // The outbox's pass at start, when the pairs were not all read back: the pairs changed in the last 24 hours.
 pairChangeSchema.index({ at: 1 });
-// Pauses that may be due, for pairs not held in memory (R14).
-pairChangeSchema.index({ 'entries.changes.pausedUntil.to': 1 }, { sparse: true });
+
+/**
+ * A pause set (R14) whose end is still to be seen to: `_id` is the `_id` of the change that set it,
+ * `until` when it ends. Inserted before that change; deleted once it is due and found ended, replaced or
+ * never stored. So it holds the pauses of the last 180 days at most, and the due ones are one query of
+ * its index, for pairs held in memory or not.
+ */
+export interface PauseDocument {
+  _id: string;
+  until: Date;
+}
+
+export const pauseSchema = new Schema(
+  { _id: { type: String, required: true }, until: { type: Date, required: true } },
+  { collection: PAUSES_COLLECTION, versionKey: false },
+);
+// The pauses due by now.
+pauseSchema.index({ until: 1 });
 
 export const clientPairSchema = new Schema(
   {

@@ -7,14 +7,15 @@ import { RenewalService } from './renewal.service.js';
 
 /**
  * Ends pauses whose time came (R14), within `PAUSE_CHECK_MS` of it. Nothing lives only in memory: a
- * pause is part of its pair's stored history, read again at every start; pairs this process does not
- * hold are found with a query. Several instances may end the same pause at once: each applies a resume
- * for that `until` as an input, and one writer wins the pair's next change (the unique `_id`), so the
- * pair is resumed, and evaluated, exactly once; the others find it resumed and change nothing.
+ * pause is part of its pair's stored history, and each pause set is also kept in `pauses` until its end
+ * has been seen to, so the due ones are one query, for the pairs this process holds and those it does not.
+ * Several instances may end the same pause at once: each applies a resume for that `until` as an input,
+ * and one writer wins the pair's next change (the unique `_id`), so the pair is resumed, and evaluated,
+ * exactly once; the others find it resumed and change nothing.
  *
  * Why no scheduling library: those that keep their jobs in MongoDB (Agenda, Pulse) take a job with
- * `findOneAndUpdate`, which FerretDB does not isolate, and would keep a second copy of what the pair's
- * history already holds. The due pauses are a query on that history, and exactly once comes from its fence.
+ * `findOneAndUpdate`, which FerretDB does not isolate. `pauses` is only an index of the history, never
+ * updated (inserted, and deleted once seen to); exactly once comes from the history's fence.
  */
 @Injectable()
 export class PauseScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -54,8 +55,8 @@ export class PauseScheduler implements OnApplicationBootstrap, OnApplicationShut
       await this.pairs.restore();
       const now = this.clock.now();
       const due = new Map(this.renewals.duePauses(now).map((p) => [`${p.clientId}\u0000${p.coachId}`, p]));
-      // Pairs not held in memory: their stored pauses that may be due.
-      if (!this.pairs.holdsAll) for (const p of await this.pairs.pausesDueFromStore(now)) due.set(`${p.clientId}\u0000${p.coachId}`, p);
+      // And those of pairs not held in memory (the query also forgets the pauses seen to).
+      for (const p of await this.pairs.pausesDue(now)) due.set(`${p.clientId}\u0000${p.coachId}`, p);
       for (const pause of due.values()) {
         await this.renewals.endPause(pause.clientId, pause.coachId, pause.until);
         this.logger.log({ message: 'pause ended: its time came', ...pause });
