@@ -112,20 +112,10 @@ function options() {
   };
 }
 
-/**
- * When each app's dist/ was last written (its newest file: `tsc -b` rewrites only what changed): other
- * people may rebuild while the bench runs.
- */
+/** When each app's dist/ was last written: other people may rebuild while the bench runs. */
 function builds() {
-  const { APP_ENTRIES } = require('./lib/processes');
-  const newest = (dir) =>
-    fs
-      .readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .reduce((latest, entry) => Math.max(latest, fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs), 0);
-  return Object.fromEntries(
-    Object.entries(APP_ENTRIES).map(([name, file]) => [name, fs.existsSync(file) ? new Date(newest(path.dirname(file))).toISOString() : null]),
-  );
+  const { APP_ENTRIES, builtAt } = require('./lib/processes');
+  return Object.fromEntries(Object.entries(APP_ENTRIES).map(([name, file]) => [name, fs.existsSync(file) ? builtAt(file) : null]));
 }
 
 function gitInfo() {

@@ -107,6 +107,15 @@ class Child {
 }
 
 /** Starts a built app (`dist/apps/<app>/...`) configured only by its environment. */
+/** When an app's dist/ was last written: its newest file (`tsc -b` rewrites only what changed). */
+function builtAt(entry) {
+  const newest = fs
+    .readdirSync(path.dirname(entry), { recursive: true, withFileTypes: true })
+    .filter((file) => file.isFile())
+    .reduce((latest, file) => Math.max(latest, fs.statSync(path.join(file.parentPath ?? file.path, file.name)).mtimeMs), 0);
+  return new Date(newest).toISOString();
+}
+
 async function startApp(name, env, { nodeArgs = [] } = {}) {
   const entry = APP_ENTRIES[name];
   if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
@@ -120,7 +129,7 @@ async function startApp(name, env, { nodeArgs = [] } = {}) {
   const app = new Child(name, child);
   app.url = `http://127.0.0.1:${httpPort}`;
   // Which build ran: others may rebuild dist/ while the bench runs.
-  app.builtAt = fs.statSync(entry).mtime.toISOString();
+  app.builtAt = builtAt(entry);
   return app;
 }
 
@@ -185,4 +194,4 @@ async function stopAll() {
   await Promise.all([...running].map((c) => c.stop(5000).catch(() => undefined)));
 }
 
-module.exports = { APP_ENTRIES, startApp, waitReady, startBarePipe, startDbProxy, stopAll };
+module.exports = { APP_ENTRIES, builtAt, startApp, waitReady, startBarePipe, startDbProxy, stopAll };
