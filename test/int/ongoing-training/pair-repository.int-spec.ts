@@ -429,7 +429,7 @@ describe('PairRepository on a real MongoDB wire-protocol server', () => {
       const repository = new PairRepository(connection);
       const done = await repository.migratePauses();
       expect(done).toMatchObject({ _id: 'pair_changes-to-pauses' });
-      expect(done!.pairs).toBeGreaterThanOrEqual(1);
+      expect(done!.pauses).toBeGreaterThanOrEqual(1);
       expect(await pauses().findOne({ _id: pairChangeId(key, 1) })).toEqual({ _id: pairChangeId(key, 1), until: new Date(T1) });
       expect((await connection.collection('pair_changes').indexes()).map((i) => i.name)).not.toContain('entries.changes.pausedUntil.to_1');
       expect(await repository.migratePauses()).toBeNull();

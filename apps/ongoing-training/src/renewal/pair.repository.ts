@@ -417,7 +417,7 @@ export class PairRepository {
         await this.pauses.collection.insertOne({ _id: doc._id, until: new Date(until) } as never).catch(ignoreDuplicates);
         pauses++;
       }
-      done = { _id: PAUSES_MIGRATION_ID, at: new Date(), pairs: pauses, changes: pauses };
+      done = { _id: PAUSES_MIGRATION_ID, at: new Date(), pauses };
       await migrations.collection.insertOne(done as never).catch(ignoreDuplicates);
       if (pauses > 0) this.logger.log({ message: 'pauses of the earlier release carried over', pauses, to: PAUSES_COLLECTION });
     }

@@ -157,8 +157,10 @@ export interface LegacyPairVersionDocument {
 export interface MigrationDocument {
   _id: string;
   at: Date;
-  pairs: number;
-  changes: number;
+  /** What it carried over: pairs and their changes (`pair_versions-to-pair_changes`), or pauses (`pair_changes-to-pauses`). */
+  pairs?: number;
+  changes?: number;
+  pauses?: number;
 }
 
 export const PAIR_CHANGES_COLLECTION = 'pair_changes';
