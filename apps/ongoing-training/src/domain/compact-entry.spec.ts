@@ -5,11 +5,11 @@ import {
   booked,
   CLIENT_ID,
   COACH_ID,
+  ENTRY_CONTEXT,
   everyKindOfEvent,
   enrollment,
   play,
   readableAutobookEventId,
-  readableUpcomingEventId,
   storedEntries,
   usd,
 } from './testing/builders.js';
@@ -17,7 +17,7 @@ import {
 const T1 = '2026-11-01T10:00:00Z';
 const AB = (n: number) => readableAutobookEventId(CLIENT_ID, COACH_ID, n);
 /** The ids decide derived (the builders' context). */
-const PAIR: EntryContext = { clientId: CLIENT_ID, coachId: COACH_ID, autobookEventId: readableAutobookEventId, upcomingEventId: readableUpcomingEventId };
+const PAIR = ENTRY_CONTEXT;
 
 /** Stores entries one by one and reads them back, each on deck before it from the one before. */
 function roundTrip(entries: HistoryEntry[], context: EntryContext = PAIR): HistoryEntry[] {

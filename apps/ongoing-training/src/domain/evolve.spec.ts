@@ -1,3 +1,4 @@
+import { CompactEntry, compactEntry, expandEntry, onDeckAfter } from './compact-entry.js';
 import type { Decision, HistoryEntry } from './decision.js';
 import { DomainError, UnknownAutobookError } from './errors.js';
 import { evolve, foldHistory } from './evolve.js';
@@ -14,6 +15,7 @@ import {
   completed,
   deepFreeze,
   enrollment,
+  ENTRY_CONTEXT,
   entryOf,
   minute,
   pause,
@@ -316,6 +318,15 @@ describe('evolve: the state is folded from the history', () => {
       expect(foldHistory(CLIENT_ID, COACH_ID, entries)).toStrictEqual(final);
       const stored: HistoryEntry[] = JSON.parse(JSON.stringify(entries));
       expect(foldHistory(CLIENT_ID, COACH_ID, stored)).toStrictEqual(final);
+      // Stored compact (compact-entry.ts) and read back in order, each from the count on deck before it.
+      let onDeck = 0;
+      const compact: CompactEntry[] = JSON.parse(JSON.stringify(entries.map((entry) => compactEntry(entry, ENTRY_CONTEXT))));
+      const read = compact.map((entry) => {
+        const full = expandEntry(entry, onDeck, ENTRY_CONTEXT);
+        onDeck = onDeckAfter(entry);
+        return full;
+      });
+      expect(read).toStrictEqual(entries);
 
       // One autobook per autobooked entry, numbered 1, 2, 3..., a voided one never reused (R15).
       const autobooks = entries.flatMap((e) => (e.outcome === 'autobooked' ? [e.autobook.sequence] : []));

@@ -18,6 +18,7 @@ import {
   aSessionCompleted,
   aSessionCompletionReverted,
 } from '#contracts/testing/builders';
+import type { EntryContext } from '../compact-entry.js';
 import type { Decision, HistoryEntry, IgnoredReason, NoAutobookReason } from '../decision.js';
 import type { PairState } from '../pair-state.js';
 import type {
@@ -102,6 +103,14 @@ export function readableUpcomingEventId(clientId: string, coachId: string, seque
 export function at(now: string): DecideContext {
   return { now, autobookEventId: readableAutobookEventId, upcomingEventId: readableUpcomingEventId };
 }
+
+/** The test pair, with the ids `at` derives: how its entries are stored and read back (compact-entry.ts). */
+export const ENTRY_CONTEXT: EntryContext = {
+  clientId: CLIENT_ID,
+  coachId: COACH_ID,
+  autobookEventId: readableAutobookEventId,
+  upcomingEventId: readableUpcomingEventId,
+};
 
 /** The n-th minute of a test's clock (1 -> 2026-12-01T09:01:00.000Z). */
 export function minute(n: number): string {
