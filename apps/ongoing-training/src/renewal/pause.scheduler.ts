@@ -54,10 +54,8 @@ export class PauseScheduler implements OnApplicationBootstrap, OnApplicationShut
     try {
       await this.pairs.restore();
       const now = this.clock.now();
-      const due = new Map(this.renewals.duePauses(now).map((p) => [`${p.clientId}\u0000${p.coachId}`, p]));
-      // And those of pairs not held in memory (the query also forgets the pauses seen to).
-      for (const p of await this.pairs.pausesDue(now)) due.set(`${p.clientId}\u0000${p.coachId}`, p);
-      for (const pause of due.values()) {
+      // Every pause set is in `pauses`, whether its pair is held in memory or not (the query also forgets those seen to).
+      for (const pause of await this.pairs.pausesDue(now)) {
         await this.renewals.endPause(pause.clientId, pause.coachId, pause.until);
         this.logger.log({ message: 'pause ended: its time came', ...pause });
       }

@@ -130,11 +130,6 @@ export class RenewalService {
     await this.apply([{ type: 'resume', clientId, coachId, cause: 'time', until }], { mustPublish: true, unknownAsNew: false });
   }
 
-  /** The pairs this instance holds that are paused until `by` or before (R14). */
-  duePauses(by: Date): { clientId: string; coachId: string; until: string }[] {
-    return this.pairs.paused().filter((p) => Date.parse(p.until) <= by.getTime());
-  }
-
   private async applyOne(input: RenewalInput): Promise<{ view: PairView; autobooked: SessionAutobooked | null }> {
     // Read, not guessed: a refusal (no package yet) must come from what is stored.
     const [result] = await this.apply([input], { mustPublish: false, unknownAsNew: false });
